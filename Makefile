@@ -1,0 +1,43 @@
+# Concord — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest bench messages compilemessages clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+compilemessages: $(STAMP)
+	cd src/concord && ../../$(BIN)/concord compilemessages --ignore=.venv >/dev/null
+
+run: $(STAMP) compilemessages
+	PORT=$(PORT) $(BIN)/python -m concord.devserver
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) compilemessages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(STAMP) compilemessages
+	$(BIN)/python -m bench
+
+messages: $(STAMP)
+	cd src/concord && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete --no-location --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,109 @@
+"""The one place that decides who may see which region's people and organisations.
+
+Every directory selector takes a `Scope` and builds its queryset from `Scope.people()` or
+`Scope.organisations()`; views never filter by region themselves. See docs/permissions.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from concord.accounts.models import User
+from concord.directory.models import Consent, Organisation, Person
+
+Role = User.Role
+
+
+def _network_listed() -> Exists:
+    return Exists(
+        Consent.objects.filter(
+            person=OuterRef("pk"),
+            purpose=Consent.Purpose.NETWORK_LISTING,
+            withdrawn_at__isnull=True,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see. `region_ids is None` means every region."""
+
+    user_id: int | None
+    role: str
+    region_ids: frozenset[int] | None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in {Role.COORDINATOR, Role.REGIONAL_COORDINATOR}
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Monitors see aggregates only; anonymous users see nothing."""
+        return self.role not in {Role.MONITOR, ""}
+
+    @property
+    def sees_all_organisations(self) -> bool:
+        # NGO members see every organisation of the network, so distant NGOs find each other.
+        return self.role in {Role.COORDINATOR, Role.NGO_MEMBER}
+
+    def covers_region(self, region_id: int | None) -> bool:
+        return self.region_ids is None or region_id in self.region_ids
+
+    def people(self) -> QuerySet[Person]:
+        people = Person.objects.all()
+        if not self.sees_personal_data:
+            return people.none()
+        if self.region_ids is None:
+            return people
+        in_regions = Q(region_id__in=self.region_ids)
+        if self.role == Role.NGO_MEMBER:
+            return people.filter(in_regions | Q(_network_listed()))
+        return people.filter(in_regions)
+
+    def organisations(self) -> QuerySet[Organisation]:
+        organisations = Organisation.objects.all()
+        if not self.sees_personal_data:
+            return organisations.none()
+        if self.sees_all_organisations or self.region_ids is None:
+            return organisations
+        return organisations.filter(region_id__in=self.region_ids)
+
+    def can_see_ethnicity(self, person: Person) -> bool:
+        return self.is_coordinator and self.covers_region(person.region_id)
+
+    @property
+    def can_export(self) -> bool:
+        return self.sees_personal_data
+
+    @property
+    def can_export_ethnicity(self) -> bool:
+        return self.is_coordinator
+
+    @property
+    def can_import(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def sees_aggregates(self) -> bool:
+        return self.role in {Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.MONITOR}
+
+
+NOBODY = Scope(user_id=None, role="", region_ids=frozenset())
+
+
+def scope_for(user: User | None) -> Scope:
+    """Build the scope of a (possibly anonymous) user; superusers are national coordinators."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    if user.is_superuser or user.role == Role.COORDINATOR:
+        return Scope(user_id=user.pk, role=Role.COORDINATOR, region_ids=None)
+    if user.role == Role.REGIONAL_COORDINATOR:
+        regions = frozenset(user.regions.values_list("pk", flat=True))
+        return Scope(user_id=user.pk, role=user.role, region_ids=regions)
+    if user.role == Role.MONITOR:
+        return Scope(user_id=user.pk, role=user.role, region_ids=None)
+    own_region = user.person.region_id if user.person_id and user.person else None
+    regions = frozenset({own_region}) if own_region else frozenset()
+    return Scope(user_id=user.pk, role=user.role, region_ids=regions)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from concord.core.selectors import health_check
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Machine-readable health for load balancers and CI: 200 when healthy, else 503."""
+    health = health_check()
+    body = {
+        "status": "ok" if health.healthy else "degraded",
+        "database": {"ok": health.database_ok, "vendor": health.database_vendor},
+        "worker": {
+            "alive": health.workers_alive,
+            "last_heartbeat": health.worker_last_seen.isoformat()
+            if health.worker_last_seen
+            else None,
+        },
+    }
+    return JsonResponse(body, status=200 if health.healthy else 503)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {})
