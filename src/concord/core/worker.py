@@ -1,0 +1,80 @@
+"""The worker process: runs queued tasks (django-tasks-db) and reports a heartbeat.
+
+Later capabilities (the messaging outbox, escalation timers) add their loops here, so that one
+`concord worker` process is all a deployment has to run, and any number of them may run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from django.db import DatabaseError, close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+from concord.core.services import worker_heartbeat, worker_stopped
+
+logger = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Heartbeat(threading.Thread):
+    """Writes the worker's heartbeat every `interval` seconds, on its own DB connection."""
+
+    def __init__(self, *, worker: ConcordWorker, interval: float) -> None:
+        super().__init__(name="heartbeat", daemon=True)
+        self.worker = worker
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.beat()
+            self.stopped.wait(self.interval)
+        close_old_connections()
+
+    def beat(self) -> None:
+        try:
+            worker_heartbeat(worker_id=self.worker.worker_id, tasks_done=self.worker.tasks_done)
+        except DatabaseError:
+            # A busy or briefly unreachable database must not kill the worker; /healthz will
+            # show the heartbeat going stale if it lasts.
+            logger.exception("Could not record the worker heartbeat")
+        finally:
+            close_old_connections()
+
+
+class ConcordWorker(Worker):
+    @property
+    def tasks_done(self) -> int:
+        return self._run_tasks
+
+
+def worker_run(*, worker_id: str, interval: float, heartbeat_interval: float) -> None:
+    """Run until SIGINT/SIGTERM; the heartbeat row is removed on a clean stop."""
+    worker = ConcordWorker(
+        queue_names=["*"],
+        interval=interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+    heartbeat = Heartbeat(worker=worker, interval=heartbeat_interval)
+    heartbeat.beat()
+    heartbeat.start()
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+        worker_stopped(worker_id=worker_id)
+        logger.info("Worker %s stopped", worker_id)
