@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "concord.accounts.middleware.ScopeAuditMiddleware",
 ]
 
 ROOT_URLCONF = "concord.urls"
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "concord.accounts.context_processors.scope",
             ],
         },
     },
@@ -117,8 +119,9 @@ def database_config() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        # A file (not :memory:) so that subprocesses started by tests see the same data.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test_concord.sqlite3")}
+        # A file (not :memory:) so that subprocesses started by tests see the same data;
+        # one per test run, so that runs side by side do not share it.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test_concord_{os.getpid()}.sqlite3")}
     return config
 
 
@@ -172,6 +175,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Outside production, serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -7,13 +7,16 @@ Every directory selector takes a `Scope` and builds its queryset from `Scope.peo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from concord.accounts.models import User
 from concord.directory.models import Consent, Organisation, Person
 
 Role = User.Role
+M = TypeVar("M", bound=Model)
 
 
 def _network_listed() -> Exists:
@@ -70,6 +73,12 @@ class Scope:
             return organisations
         return organisations.filter(region_id__in=self.region_ids)
 
+    def can_open_region(self, region_id: int) -> bool:
+        """Region pages: one's own regions, or any region for roles that see the whole network."""
+        return self.sees_personal_data and (
+            self.covers_region(region_id) or self.sees_all_organisations
+        )
+
     def can_see_ethnicity(self, person: Person) -> bool:
         return self.is_coordinator and self.covers_region(person.region_id)
 
@@ -107,3 +116,24 @@ def scope_for(user: User | None) -> Scope:
     own_region = user.person.region_id if user.person_id and user.person else None
     regions = frozenset({own_region}) if own_region else frozenset()
     return Scope(user_id=user.pk, role=user.role, region_ids=regions)
+
+
+class OutOfScope(Http404):
+    """Raised by selectors for an object that exists but lies outside the user's scope.
+
+    It is a 404 to the user (nothing is revealed); `ScopeAuditMiddleware` logs it.
+    """
+
+    def __init__(self, *, kind: str, pk: object) -> None:
+        super().__init__(f"{kind} {pk} is outside the scope")
+        self.detail = {"kind": kind, "pk": str(pk)}
+
+
+def scoped_get(scope: Scope, visible: QuerySet[M], *, pk: object) -> M:
+    """Get one object from a scoped queryset; 404, logged as a denial, when out of scope."""
+    try:
+        return visible.get(pk=pk)
+    except visible.model.DoesNotExist:
+        if visible.model._default_manager.filter(pk=pk).exists():
+            raise OutOfScope(kind=visible.model._meta.model_name or "", pk=pk) from None
+        raise Http404 from None

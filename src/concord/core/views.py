@@ -27,4 +27,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
+    person = getattr(request.user, "person", None)
+    my_region = person.region if person is not None else None
+    return render(request, "core/home.html", {"my_region": my_region})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,6 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from concord.core.i18n import BilingualNameMixin
 from concord.regions.models import City, Region
+
+
+def fold_for_search(*parts: str) -> str:
+    """Lower-cased, ё→е text for substring search that works the same on SQLite and PostgreSQL.
+
+    SQLite's LIKE folds case only for ASCII, so Cyrillic search needs a pre-folded column.
+    """
+    text = " ".join(part for part in parts if part)
+    return text.casefold().replace("ё", "е")
 
 
 class EthnicCommunity(BilingualNameMixin, models.Model):
@@ -77,6 +88,7 @@ class Organisation(models.Model):
     telegram = models.CharField(_("Telegram username"), max_length=64, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
+    search_text = models.CharField(_("search text"), max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -91,6 +103,14 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived search column, not business logic: kept in step on every save.
+        self.search_text = self.build_search_text()
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return fold_for_search(self.name, self.address, self.email, self.telegram)
 
 
 class Person(models.Model):
@@ -147,6 +167,7 @@ class Person(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
     notes = models.TextField(_("notes"), blank=True)
+    search_text = models.CharField(_("search text"), max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -161,6 +182,21 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived search column, not business logic: kept in step on every save.
+        self.search_text = self.build_search_text()
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return fold_for_search(
+            self.last_name,
+            self.first_name,
+            self.patronymic,
+            self.email,
+            self.phone,
+            self.telegram_username,
+        )
 
     @property
     def full_name(self) -> str:
