@@ -36,8 +36,10 @@ test: lint typecheck pytest
 bench: $(STAMP) compilemessages
 	$(BIN)/python -m bench
 
+# Refresh the catalogues; English is the source language, so msgen fills it from the source.
 messages: $(STAMP)
-	cd src/concord && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete --no-location --ignore=.venv
+	cd src/concord && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete --ignore=.venv
+	msgen --no-wrap -o src/concord/locale/en/LC_MESSAGES/django.po src/concord/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
