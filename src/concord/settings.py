@@ -192,7 +192,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Concord <concord@loca
 # Concord's own settings.
 CONCORD_DEFAULT_COUNTRY = os.environ.get("CONCORD_DEFAULT_COUNTRY", "RU")
 CONCORD_PAGE_SIZE = 25
-# A worker is "alive" for /healthz when its last heartbeat is younger than this.
+# A worker is "alive" for /healthz when its last heartbeat is at most this old.
 CONCORD_WORKER_STALE_SECONDS = int(os.environ.get("CONCORD_WORKER_STALE_SECONDS", "60"))
 
 if PRODUCTION:

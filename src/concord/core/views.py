@@ -23,7 +23,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
             else None,
         },
     }
-    return JsonResponse(body, status=200 if health.healthy else 503)
+    response = JsonResponse(body, status=200 if health.healthy else 503)
+    # A monitor polls this every few seconds; a 503 here is an answer, not a server error,
+    # so keep it out of Django's error log.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:
