@@ -41,7 +41,9 @@ def network() -> Network:
     ngo = OrganisationFactory(region=region, city=city, name="Татарская автономия Ярославля")
     ngo.communities.add(tatars)
     OrganisationFactory(region=region, kind=Organisation.Kind.HOST, name="Дом дружбы народов")
-    liaison = PersonFactory(region=region, city=city, last_name="Полицейский", whatsapp="+79160000001")
+    liaison = PersonFactory(
+        region=region, city=city, last_name="Полицейский", whatsapp="+79160000001"
+    )
     PersonRoleFactory(person=liaison, role=PersonRole.Role.POLICE_LIAISON)
     leader = PersonFactory(region=region, city=city, last_name="Хабибуллин")
     PersonRoleFactory(person=leader, role=PersonRole.Role.LEADER)

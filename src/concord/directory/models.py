@@ -32,6 +32,9 @@ class EthnicCommunity(BilingualNameMixin, models.Model):
         verbose_name_plural = _("ethnic communities")
         ordering = ["name_ru"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):

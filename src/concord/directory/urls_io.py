@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from concord.directory import views_io
+
+urlpatterns: list[URLPattern] = [
+    path("import/", views_io.directory_import, name="import"),
+    path("export/", views_io.directory_export_view, name="export"),
+]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from concord.accounts.models import AuditEntry
@@ -24,6 +24,18 @@ def _require_personal_data(request: HttpRequest) -> None:
         raise Http404
 
 
+def _export_query(request: HttpRequest, tab: str) -> str:
+    """The export page's parameters for what the search shows (see forms_io.ExportForm)."""
+    params = QueryDict(mutable=True)
+    params["kind"] = tab
+    for name in ("q", "region", "community", "role"):
+        if request.GET.get(name):
+            params[name] = request.GET[name]
+    if request.GET.get("kind"):
+        params["org_kind"] = request.GET["kind"]
+    return params.urlencode()
+
+
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     _require_personal_data(request)
@@ -35,7 +47,13 @@ def search(request: HttpRequest) -> HttpResponse:
         page = _page(request, selectors.organisation_search(scope=scope, query=query))
     else:
         page = _page(request, selectors.person_search(scope=scope, query=query))
-    context = {"form": form, "page": page, "tab": tab, "query": query, "scope": scope}
+    context = {
+        "form": form,
+        "page": page,
+        "tab": tab,
+        "query": query,
+        "export_query": _export_query(request, tab),
+    }
     template = "directory/_results.html" if request.htmx else "directory/search.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 

@@ -23,7 +23,7 @@ def parse_po(text: str) -> list[dict[str, str]]:
     entries: list[dict[str, str]] = []
     current: dict[str, str] = {}
     key = ""
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         if not line.strip():
             if current:
                 entries.append(current)
@@ -68,5 +68,9 @@ def test_no_string_is_left_untranslated(fresh_catalogues: Path, language: str) -
 
 
 def test_parser_sees_missing_translations() -> None:
-    po = 'msgid ""\nmsgstr "header"\n\nmsgid "Log in"\nmsgstr ""\n\n#, fuzzy\nmsgid "A"\nmsgstr "Б"\n'
+    po = (
+        'msgid ""\nmsgstr "header"\n\n'
+        'msgid "Log in"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "A"\nmsgstr "Б"\n'
+    )
     assert untranslated(parse_po(po)) == ["Log in", "A"]
