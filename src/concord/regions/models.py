@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from concord.core.i18n import BilingualNameMixin
 
 
-class Country(BilingualNameMixin, models.Model):
+class Country(BilingualNameMixin, models.Model):  # noqa: DJ008 (__str__ from the mixin)
     code = models.CharField(_("ISO code"), max_length=2, unique=True)
     name_ru = models.CharField(_("name in Russian"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200)
@@ -18,7 +18,7 @@ class Country(BilingualNameMixin, models.Model):
         ordering = ["code"]
 
 
-class FederalDistrict(BilingualNameMixin, models.Model):
+class FederalDistrict(BilingualNameMixin, models.Model):  # noqa: DJ008 (__str__ from the mixin)
     """A grouping of first-level regions, where the country has one (Russia's federal districts)."""
 
     country = models.ForeignKey(
@@ -37,7 +37,7 @@ class FederalDistrict(BilingualNameMixin, models.Model):
         ]
 
 
-class Region(BilingualNameMixin, models.Model):
+class Region(BilingualNameMixin, models.Model):  # noqa: DJ008 (__str__ from the mixin)
     class Kind(models.TextChoices):
         REPUBLIC = "republic", _("republic")
         OBLAST = "oblast", _("oblast")
@@ -81,7 +81,7 @@ class Region(BilingualNameMixin, models.Model):
         ordering = ["name_ru"]
 
 
-class City(BilingualNameMixin, models.Model):
+class City(BilingualNameMixin, models.Model):  # noqa: DJ008 (__str__ from the mixin)
     region = models.ForeignKey(
         Region, on_delete=models.CASCADE, related_name="cities", verbose_name=_("region")
     )
