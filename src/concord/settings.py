@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "concord.regions",
     "concord.accounts",
     "concord.directory",
+    "concord.programme",
+    "concord.messaging",
 ]
 
 MIDDLEWARE = [
@@ -106,10 +109,12 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict:
+def database_config() -> dict[str, Any]:
     default_sqlite = f"sqlite:///{VAR_DIR / 'concord.sqlite3'}"
     url = os.environ.get("DATABASE_URL", default_sqlite)
-    config = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         # WAL lets the web process read while the worker writes; IMMEDIATE avoids

@@ -56,7 +56,7 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page.locator("nav.main-nav")).to_be_visible()
 
 
@@ -89,18 +89,18 @@ def test_log_in_search_and_open_region(page: Page, live_server, network: Network
 
 def test_switch_language(page: Page, live_server, network: Network) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    expect(page.locator("h1")).to_have_text("Вход")
+    expect(page.locator("h1")).to_have_text("Войти")
     page.click("button[name=language][value=en]")
     expect(page.locator("h1")).to_have_text("Log in")
     page.click("button[name=language][value=ru]")
-    expect(page.locator("h1")).to_have_text("Вход")
+    expect(page.locator("h1")).to_have_text("Войти")
 
 
 def test_wrong_password_says_what_to_do(page: Page, live_server, network: Network) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", network.user_email)
     page.fill("#id_password", "wrong")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page.locator("[role=alert]")).to_contain_text("пароль")
 
 

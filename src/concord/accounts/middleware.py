@@ -20,4 +20,4 @@ class ScopeAuditMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, OutOfScope):
             user = request.user if request.user.is_authenticated else None
-            access_denied_record(actor=user, path=request.get_full_path(), detail=exception.detail)  # type: ignore[arg-type]
+            access_denied_record(actor=user, path=request.get_full_path(), detail=exception.detail)

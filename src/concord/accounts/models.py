@@ -13,20 +13,20 @@ from concord.regions.models import Region
 class EmailUserManager(UserManager["User"]):
     """Users log in with their email; there is no separate username."""
 
-    def _create_user_object(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def _create_user_object(self, username, email, password, **extra_fields):
         email = self.normalize_email(email or username)
         user = self.model(email=email, **extra_fields)
         user.set_password(password)
         return user
 
-    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         user = self._create_user_object(None, email, password, **extra_fields)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[override]
         extra_fields.setdefault("role", User.Role.COORDINATOR)
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True

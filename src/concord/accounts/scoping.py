@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -133,7 +134,7 @@ def scoped_get(scope: Scope, visible: QuerySet[M], *, pk: object) -> M:
     """Get one object from a scoped queryset; 404, logged as a denial, when out of scope."""
     try:
         return visible.get(pk=pk)
-    except visible.model.DoesNotExist:
+    except ObjectDoesNotExist:
         if visible.model._default_manager.filter(pk=pk).exists():
             raise OutOfScope(kind=visible.model._meta.model_name or "", pk=pk) from None
         raise Http404 from None

@@ -142,7 +142,7 @@ class Person(models.Model):
         related_name="people",
         verbose_name=_("city"),
     )
-    organisations = models.ManyToManyField(
+    organisations: models.ManyToManyField[Organisation, Membership] = models.ManyToManyField(
         Organisation,
         through="Membership",
         related_name="people",

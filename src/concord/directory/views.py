@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -14,7 +16,7 @@ from concord.directory import selectors
 from concord.directory.forms import DirectorySearchForm
 
 
-def _page(request: HttpRequest, items: QuerySet, per_page: int | None = None) -> Page:  # type: ignore[type-arg]
+def _page(request: HttpRequest, items: QuerySet[Any], per_page: int | None = None) -> Page[Any]:
     paginator = Paginator(items, per_page or settings.CONCORD_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 

@@ -117,6 +117,11 @@ class ConsentFactory(DjangoModelFactory):
     given_at = factory.LazyFunction(timezone.now)
 
 
+def _save_after_password(user: User, create: bool, extracted: object, **kwargs: object) -> None:
+    if create:
+        user.save()
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
@@ -125,8 +130,4 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     role = User.Role.NGO_MEMBER
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
-
-    @factory.post_generation
-    def save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create:
-            self.save()
+    save_password = factory.PostGeneration(_save_after_password)

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concord.accounts.models import AuditEntry, User
-from concord.directory.models import Consent, EthnicAffiliation
+from concord.directory.models import Consent, EthnicAffiliation, Organisation, Person
+from concord.regions.models import Region
 from concord.testing.factories import (
     ConsentFactory,
     EthnicCommunityFactory,
@@ -30,36 +31,39 @@ R = User.Role
 
 @dataclass
 class World:
-    own_person: object
-    other_person: object
-    other_listed: object
-    own_org: object
-    other_org: object
-    own_region: object
-    other_region: object
+    own_person: Person
+    other_person: Person
+    other_listed: Person
+    own_org: Organisation
+    other_org: Organisation
+    own_region: Region
+    other_region: Region
 
 
 @pytest.fixture
 def world(db: None) -> World:
-    own, other = RegionFactory(code="RU-YAR"), RegionFactory(code="RU-SAM")
-    own_org, other_org = OrganisationFactory(region=own), OrganisationFactory(region=other)
-    own_person = PersonFactory(region=own, last_name="Своеволов")
-    other_person = PersonFactory(region=other, last_name="Чужов")
-    other_listed = PersonFactory(region=other, last_name="Открытов")
-    ConsentFactory(person=other_listed, purpose=Consent.Purpose.NETWORK_LISTING)
-    MembershipFactory(person=own_person, organisation=own_org)
-    MembershipFactory(person=other_person, organisation=other_org)
+    own, other = RegionFactory.create(code="RU-YAR"), RegionFactory.create(code="RU-SAM")
+    own_org, other_org = (
+        OrganisationFactory.create(region=own),
+        OrganisationFactory.create(region=other),
+    )
+    own_person = PersonFactory.create(region=own, last_name="Своеволов")
+    other_person = PersonFactory.create(region=other, last_name="Чужов")
+    other_listed = PersonFactory.create(region=other, last_name="Открытов")
+    ConsentFactory.create(person=other_listed, purpose=Consent.Purpose.NETWORK_LISTING)
+    MembershipFactory.create(person=own_person, organisation=own_org)
+    MembershipFactory.create(person=other_person, organisation=other_org)
     for person in (own_person, other_person):
-        consent = ConsentFactory(person=person, purpose=Consent.Purpose.ETHNICITY)
+        consent = ConsentFactory.create(person=person, purpose=Consent.Purpose.ETHNICITY)
         EthnicAffiliation.objects.create(
-            person=person, community=EthnicCommunityFactory(slug="tatar"), consent=consent
+            person=person, community=EthnicCommunityFactory.create(slug="tatar"), consent=consent
         )
     return World(own_person, other_person, other_listed, own_org, other_org, own, other)
 
 
 def login_as(client: Client, world: World, role: str) -> User:
-    me = PersonFactory(region=world.own_region)
-    user = UserFactory(role=role, person=me)
+    me = PersonFactory.create(region=world.own_region)
+    user = UserFactory.create(role=role, person=me)
     if role == R.REGIONAL_COORDINATOR:
         user.regions.set([world.own_region])
     client.force_login(user)
@@ -68,7 +72,7 @@ def login_as(client: Client, world: World, role: str) -> User:
 
 # role: (own person, other person, other listed person, own org, other org, own region page,
 #        other region page)
-PAGES = {
+PAGES: dict[str, tuple[int, ...]] = {
     R.COORDINATOR: (200, 200, 200, 200, 200, 200, 200),
     R.REGIONAL_COORDINATOR: (200, 404, 404, 200, 404, 200, 404),
     R.NGO_MEMBER: (200, 404, 200, 200, 200, 200, 200),
@@ -106,7 +110,7 @@ def test_every_refusal_is_logged(client: Client, world: World, role: str) -> Non
 
 
 # role: (ethnicity shown for own region's person, for other region's person)
-ETHNICITY = {
+ETHNICITY: dict[str, tuple[bool | None, bool | None]] = {
     R.COORDINATOR: (True, True),
     R.REGIONAL_COORDINATOR: (True, None),  # None: the page itself is a 404
     R.NGO_MEMBER: (False, None),
@@ -155,8 +159,9 @@ def test_search_returns_only_people_in_scope(client: Client, world: World, role:
         assert response.status_code == 404
         return
     names = {p.last_name for p in response.context["page"].object_list}
-    expected = {
+    visible: dict[str, set[str]] = {
         R.COORDINATOR: {"Своеволов", "Чужов", "Открытов"},
         R.NGO_MEMBER: {"Своеволов", "Открытов"},
-    }.get(role, {"Своеволов"})
+    }
+    expected = visible.get(role, {"Своеволов"})
     assert names & {"Своеволов", "Чужов", "Открытов"} == expected
