@@ -197,6 +197,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Concord <concord@loca
 # Concord's own settings.
 CONCORD_DEFAULT_COUNTRY = os.environ.get("CONCORD_DEFAULT_COUNTRY", "RU")
 CONCORD_PAGE_SIZE = 25
+# How long a freed place is held for the next person on the waiting list (shorter near the event).
+CONCORD_OFFER_HOURS = int(os.environ.get("CONCORD_OFFER_HOURS", "48"))
+# Jobs every worker runs on a timer (path, seconds). Each must be safe to run in several
+# workers at once: they lock the rows they change.
+CONCORD_PERIODIC_JOBS = [("concord.programme.services.offers_expire", 60.0)]
+# The domain part of calendar UIDs; keep it stable for the life of an installation.
+CONCORD_CALENDAR_DOMAIN = os.environ.get("CONCORD_CALENDAR_DOMAIN", "concord.invalid")
 # A worker is "alive" for /healthz when its last heartbeat is at most this old.
 CONCORD_WORKER_STALE_SECONDS = int(os.environ.get("CONCORD_WORKER_STALE_SECONDS", "60"))
 

@@ -10,8 +10,12 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from concord.core.services import worker_heartbeat, worker_stopped
@@ -23,18 +27,46 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class PeriodicJob:
+    """A function from settings.CONCORD_PERIODIC_JOBS, run every `every` seconds."""
+
+    def __init__(self, path: str, every: float) -> None:
+        self.path = path
+        self.every = every
+        self.function: Callable[[], object] = import_string(path)
+        self.next_run = 0.0
+
+    def run_if_due(self, now: float) -> None:
+        if now < self.next_run:
+            return
+        self.next_run = now + self.every
+        try:
+            self.function()
+        except Exception:
+            # One failing job must not stop the heartbeat or the other jobs; it runs again
+            # at its next turn, and the log says why.
+            logger.exception("Periodic job %s failed", self.path)
+
+
 class Heartbeat(threading.Thread):
-    """Writes the worker's heartbeat every `interval` seconds, on its own DB connection."""
+    """Every `interval` seconds: the worker's heartbeat, then the periodic jobs that are due.
+
+    Runs on its own thread and database connection, beside the task loop.
+    """
 
     def __init__(self, *, worker: ConcordWorker, interval: float) -> None:
         super().__init__(name="heartbeat", daemon=True)
         self.worker = worker
         self.interval = interval
         self.stopped = threading.Event()
+        self.jobs = [PeriodicJob(path, every) for path, every in settings.CONCORD_PERIODIC_JOBS]
 
     def run(self) -> None:
         while not self.stopped.is_set():
             self.beat()
+            for job in self.jobs:
+                job.run_if_due(time.monotonic())
+            close_old_connections()
             self.stopped.wait(self.interval)
         close_old_connections()
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -405,3 +406,24 @@ class RestrictionOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event}: {self.reason}"
+
+
+def _new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address: calendar apps cannot log in, so a secret token."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("person")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=_new_feed_token)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.person)

@@ -1,0 +1,71 @@
+"""Writes of the programme: events, registrations, disruptions, attendance."""
+
+from concord.programme.services.attendance import (
+    attendance_check_in,
+    attendance_undo,
+    event_attendance_close,
+    event_days,
+)
+from concord.programme.services.disruptions import (
+    event_cancel,
+    event_relocate,
+    event_switch_format,
+)
+from concord.programme.services.events import (
+    EventPlan,
+    RestrictionConflict,
+    agenda_lay_out,
+    event_create,
+    event_invite_regions,
+    event_plan_check,
+    event_status_set,
+    restriction_create,
+    restrictions_conflicting,
+)
+from concord.programme.services.registrations import (
+    ACTIVE,
+    HOLDING,
+    RegistrationError,
+    offer_next,
+    offers_expire,
+    places_left,
+    places_taken,
+    registration_accept,
+    registration_cancel,
+    registration_confirm,
+    registration_decline,
+    registration_invite,
+    registrations_invite_many,
+)
+
+__all__ = [
+    "ACTIVE",
+    "HOLDING",
+    "EventPlan",
+    "RegistrationError",
+    "RestrictionConflict",
+    "agenda_lay_out",
+    "attendance_check_in",
+    "attendance_undo",
+    "event_attendance_close",
+    "event_cancel",
+    "event_create",
+    "event_days",
+    "event_invite_regions",
+    "event_plan_check",
+    "event_relocate",
+    "event_status_set",
+    "event_switch_format",
+    "offer_next",
+    "offers_expire",
+    "places_left",
+    "places_taken",
+    "registration_accept",
+    "registration_cancel",
+    "registration_confirm",
+    "registration_decline",
+    "registration_invite",
+    "registrations_invite_many",
+    "restriction_create",
+    "restrictions_conflicting",
+]
