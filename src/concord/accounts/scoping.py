@@ -91,6 +91,14 @@ class Scope:
     def can_export_ethnicity(self) -> bool:
         return self.is_coordinator
 
+    def can_manage_event(self, host_region_id: int) -> bool:
+        """Plan, invite, move, cancel and check in: coordinators, regional ones at home."""
+        return self.is_coordinator and self.covers_region(host_region_id)
+
+    @property
+    def can_create_events(self) -> bool:
+        return self.is_coordinator
+
     @property
     def can_import(self) -> bool:
         return self.role == Role.COORDINATOR
