@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+EN_PO := src/concord/locale/en/LC_MESSAGES/django.po
 
 .PHONY: run test lint typecheck pytest bench messages compilemessages clean venv
 
@@ -39,7 +40,8 @@ bench: $(STAMP) compilemessages
 # Refresh the catalogues; English is the source language, so msgen fills it from the source.
 messages: $(STAMP)
 	cd src/concord && ../../$(BIN)/concord makemessages -l ru -l en --no-obsolete --ignore=.venv
-	msgen --no-wrap -o src/concord/locale/en/LC_MESSAGES/django.po src/concord/locale/en/LC_MESSAGES/django.po
+	msgattrib --no-wrap --clear-fuzzy --empty -o $(EN_PO) $(EN_PO)
+	msgen --no-wrap -o $(EN_PO) $(EN_PO)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,1 @@
+"""`make bench`: directory performance on a generated large directory (docs/benchmarks.md)."""
