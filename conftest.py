@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-import pytest  # noqa: E402
-from django.utils import translation  # noqa: E402
-
-
 @pytest.fixture(autouse=True)
-def _english_messages() -> object:
+def _english_messages() -> Iterator[None]:
     """Service messages are asserted in English, the source language; a test that checks the
     Russian text switches with `translation.override("ru")` itself. Pages rendered through the
     test client or the browser still follow the request's language."""
