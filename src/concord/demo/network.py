@@ -34,6 +34,7 @@ from concord.demo.people import (
     PersonPlan,
     Profile,
 )
+from concord.demo.programme import ProgrammeBuilder
 from concord.directory.models import (
     Consent,
     EthnicAffiliation,
@@ -112,7 +113,8 @@ class _Builder:
         self._plan_authorities()
         self._plan_activists()
         self._save_people()
-        _demo_users_create(self.plans)
+        users = _demo_users_create(self.plans)
+        ProgrammeBuilder(self.rng, users["coordinator"]).run()
 
     def _plan(self, code: str, profile: Profile, roles: list[str]) -> PersonPlan:
         region = self.regions[code]
@@ -294,7 +296,7 @@ def _first(plans: list[PersonPlan], role: str, code: str, kind: str) -> Person:
     raise LookupError(f"No {role} in {code}")
 
 
-def _demo_users_create(plans: list[PersonPlan]) -> None:
+def _demo_users_create(plans: list[PersonPlan]) -> dict[str, User]:
     kind = Organisation.Kind
     persons: dict[str, Person | None] = {
         "coordinator": _first(plans, Role.COORDINATOR, "RU-MOW", kind.OTHER),
@@ -313,6 +315,7 @@ def _demo_users_create(plans: list[PersonPlan]) -> None:
     Consent.objects.filter(method__in=(Consent.Method.PAPER, Consent.Method.PHONE)).filter(
         person__in=[plan.person for plan in plans]
     ).update(recorded_by=users["coordinator"])
+    return users
 
 
 def _demo_user(login: DemoLogin, person: Person | None, password: str) -> User:

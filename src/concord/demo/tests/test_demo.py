@@ -26,9 +26,17 @@ from concord.directory.models import (
     PersonRole,
     fold_for_search,
 )
+from concord.programme.models import (
+    Disruption,
+    Event,
+    InvitedRegion,
+    Registration,
+    RegistrationTransition,
+)
 
 Role = PersonRole.Role
 Kind = Organisation.Kind
+State = Registration.State
 
 
 def _people_with(role: str, **filters: object) -> int:
@@ -115,6 +123,65 @@ class DemoNetworkTests(TestCase):
         leaders = _people_with(Role.LEADER)
         low = _people_with(Role.LEADER, digital_skill=Person.DigitalSkill.LOW)
         self.assertGreater(low / leaders, 0.4)
+
+    def test_programme_2019(self) -> None:
+        events = Event.objects.filter(programme_year__year=2019)
+        trainings = events.filter(kind=Event.Kind.TRAINING)
+        self.assertEqual(
+            sorted(trainings.values_list("host_city__name_en", flat=True)),
+            ["Samara", "Yaroslavl", "Yekaterinburg"],
+        )
+        self.assertEqual(events.filter(kind=Event.Kind.SEMINAR).count(), 15)
+        final = events.get(kind=Event.Kind.CONFERENCE)
+        self.assertEqual(final.host_city.name_en if final.host_city else "", "Moscow")
+        self.assertGreater(final.registrations.filter(state=State.ATTENDED).count(), 60)
+        for training in trainings:
+            self.assertTrue(
+                10 <= training.invited_regions.values("region").distinct().count() <= 15
+            )
+
+    def test_programme_2020(self) -> None:
+        events = Event.objects.filter(programme_year__year=2020)
+        online = events.filter(kind=Event.Kind.ONLINE_CONFERENCE, format=Event.Format.ONLINE)
+        self.assertGreaterEqual(online.count(), 1)
+        for conference in online:
+            self.assertEqual(conference.invited_regions.count(), 13)
+        trainings = events.filter(kind=Event.Kind.TRAINING)
+        self.assertEqual(
+            sorted(trainings.values_list("host_city__name_en", flat=True)),
+            sorted(
+                [
+                    "Kaliningrad",
+                    "Yaroslavl",
+                    "Izhevsk",
+                    "Rostov-on-Don",
+                    "Kazan",
+                    "Sochi",
+                    "Vladimir",
+                ]
+            ),
+        )
+        youth = trainings.filter(invited_regions__group=InvitedRegion.Group.YOUTH).distinct()
+        self.assertEqual(
+            sorted(youth.values_list("host_city__name_en", flat=True)), ["Izhevsk", "Sochi"]
+        )
+        cancelled = Registration.objects.filter(event__in=events, state=State.CANCELLED_BY_PERSON)
+        self.assertGreater(cancelled.count(), 0)
+
+    def test_final_event_2020_moved_from_moscow_to_kazan(self) -> None:
+        final = Event.objects.get(programme_year__year=2020, kind=Event.Kind.CONFERENCE)
+        moved = final.disruptions.get(kind=Disruption.Kind.RELOCATION)
+        self.assertEqual(moved.before["region"], "RU-MOW")
+        self.assertEqual(final.host_region.code, "RU-TA")
+        self.assertEqual(final.sequence, 1)
+        self.assertIn("COVID-19", moved.reason)
+
+    def test_programme_history_is_dated_and_sends_nothing(self) -> None:
+        from concord.messaging.models import OutboundMessage
+
+        self.assertFalse(OutboundMessage.objects.exists())
+        latest = RegistrationTransition.objects.order_by("-at").values_list("at", flat=True)[0]
+        self.assertLess(latest.year, 2021)
 
     def test_consents(self) -> None:
         purpose = Consent.Purpose

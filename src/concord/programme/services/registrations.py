@@ -132,8 +132,13 @@ def registration_invite(
             code="duplicate",
         )
     with transaction.atomic():
+        online = event.format == Event.Format.ONLINE
         registration = Registration.objects.create(
-            event=event, person=person, group=group, state=S.INVITED
+            event=event,
+            person=person,
+            group=group,
+            state=S.INVITED,
+            mode=Registration.Mode.ONLINE if online else Registration.Mode.IN_PERSON,
         )
         RegistrationTransition.objects.create(
             registration=registration, to_state=S.INVITED, at=timezone.now(), by=_actor(by)
