@@ -183,11 +183,18 @@ def person_events(*, person: Person) -> QuerySet[Registration]:
 
 
 def person_calendar_events(*, person: Person) -> QuerySet[Event]:
-    """Events for the personal calendar feed: those the person still expects or attended."""
+    """Events for the personal calendar feed: those the person still expects or attended,
+    and those the organiser cancelled while the person expected them — a cancelled event must
+    reach the calendar as STATUS:CANCELLED for the calendar to remove it."""
     wanted = [*ACTIVE, Registration.State.ATTENDED]
-    return Event.objects.filter(
-        registrations__person=person, registrations__state__in=wanted
-    ).select_related("host_city", "host_region", "venue")
+    expected = Q(registrations__person=person, registrations__state__in=wanted)
+    cancelled = Q(
+        status=Event.Status.CANCELLED,
+        registrations__person=person,
+        registrations__state=Registration.State.CANCELLED_BY_ORGANISER,
+    )
+    events = Event.objects.filter(pk__in=Event.objects.filter(expected | cancelled).values("pk"))
+    return events.select_related("host_city", "host_region", "venue").order_by("starts_at", "pk")
 
 
 def restrictions_current(

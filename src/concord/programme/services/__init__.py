@@ -15,10 +15,12 @@ from concord.programme.services.events import (
     EventPlan,
     RestrictionConflict,
     agenda_lay_out,
+    event_capacity_set,
     event_create,
     event_invite_regions,
     event_plan_check,
     event_status_set,
+    restriction_check,
     restriction_create,
     restrictions_conflicting,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "attendance_undo",
     "event_attendance_close",
     "event_cancel",
+    "event_capacity_set",
     "event_create",
     "event_days",
     "event_invite_regions",
@@ -66,6 +69,7 @@ __all__ = [
     "registration_decline",
     "registration_invite",
     "registrations_invite_many",
+    "restriction_check",
     "restriction_create",
     "restrictions_conflicting",
 ]

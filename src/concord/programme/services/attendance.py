@@ -69,5 +69,6 @@ def event_attendance_close(*, event: Event, by: User | None) -> int:
         for registration in absent:
             _transition(registration, S.NO_SHOW, by=by, reason=_("Never checked in."))
             count += 1
-        Event.objects.filter(pk=event.pk).update(status=Event.Status.HELD)
+        event.status = Event.Status.HELD
+        event.save(update_fields=["status", "updated_at"])
     return count

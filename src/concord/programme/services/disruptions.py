@@ -25,7 +25,7 @@ from concord.programme.services.events import (
     _restrictions_check,
     event_plan_check,
 )
-from concord.programme.services.registrations import ACTIVE, _transition
+from concord.programme.services.registrations import ACTIVE, HOLDING, _transition
 from concord.regions.models import City
 
 
@@ -183,9 +183,24 @@ def event_switch_format(
         before = _snapshot(event)
         for name, value in changes.items():
             setattr(event, name, value)
+        _places_check_after_switch(event)
         _registrations_follow_format(event)
         return _disrupt(
             event, kind=Disruption.Kind.FORMAT_SWITCH, reason=reason, before=before, by=by
+        )
+
+
+def _places_check_after_switch(event: Event) -> None:
+    """Everyone holding a place moves to the new format: it must have room for them all."""
+    if event.format == Event.Format.HYBRID:
+        return
+    holding = event.registrations.filter(state__in=HOLDING).count()
+    online = event.format == Event.Format.ONLINE
+    places = event.capacity_online if online else event.capacity_in_person
+    if places < holding:
+        field = "capacity_online" if online else "capacity_in_person"
+        raise ValidationError(
+            {field: _("%(n)s people hold places; make room for all of them.") % {"n": holding}}
         )
 
 

@@ -22,9 +22,11 @@ from concord.programme.models import (
     InvitedRegion,
     ProgrammeYear,
     RegionalRestriction,
+    Registration,
     RestrictionOverride,
     Session,
 )
+from concord.programme.services.registrations import offer_next, places_taken
 from concord.regions.models import City, Region
 
 
@@ -221,6 +223,63 @@ def event_invite_regions(
         )
 
 
+def restriction_check(*, starts_on: date, ends_on: date, reason: str) -> None:
+    """The rules of a regional restriction, shared by the service and the admin form."""
+    errors = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The restriction must end on or after its start.")
+    if not reason.strip():
+        errors["reason"] = _("Say why (for example, the governor's decree).")
+    if errors:
+        raise ValidationError(errors)
+
+
+def event_capacity_set(
+    *,
+    event: Event,
+    capacity_in_person: int,
+    capacity_online: int,
+    by: User | None,
+    override_reason: str = "",
+) -> Event:
+    """Change the number of places; new places go to the waiting list at once.
+
+    Places already taken cannot be removed this way: cancel registrations first.
+    """
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        wanted = {
+            Registration.Mode.IN_PERSON: capacity_in_person,
+            Registration.Mode.ONLINE: capacity_online,
+        }
+        _capacity_check(event, wanted)
+        event.capacity_in_person, event.capacity_online = capacity_in_person, capacity_online
+        event_plan_check(_plan_from(event))
+        event.save()
+        _restrictions_check(event, override_reason=override_reason, by=_actor(by))
+        for mode in wanted:
+            while offer_next(event=event, mode=mode, prefer_region_id=None):
+                pass
+    return event
+
+
+def _capacity_check(event: Event, wanted: dict[str, int]) -> None:
+    errors = {}
+    for mode, places in wanted.items():
+        holding = places_taken(event, mode)
+        if places < holding:
+            field = "capacity_online" if mode == Registration.Mode.ONLINE else "capacity_in_person"
+            errors[field] = _("%(n)s people already hold these places; cancel some first.") % {
+                "n": holding
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _plan_from(event: Event) -> EventPlan:
+    return EventPlan(**{name: getattr(event, name) for name in EventPlan.__dataclass_fields__})
+
+
 def restriction_create(
     *,
     region: Region,
@@ -230,10 +289,7 @@ def restriction_create(
     reason: str,
     by: User | None,
 ) -> RegionalRestriction:
-    if ends_on < starts_on:
-        raise ValidationError({"ends_on": _("The restriction must end on or after its start.")})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why (for example, the governor's decree).")})
+    restriction_check(starts_on=starts_on, ends_on=ends_on, reason=reason)
     return RegionalRestriction.objects.create(
         region=region,
         starts_on=starts_on,

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from concord.accounts.models import User
 from concord.messaging.models import OutboundMessage
@@ -168,3 +169,40 @@ def test_registrations_close_when_cancelled(training: Event, coordinator: User) 
     services.event_cancel(event=training, reason="Карантин", by=coordinator)
     with pytest.raises(services.RegistrationError, match="closed"):
         services.registration_accept(registration=registration, by=None)
+
+
+def test_more_places_go_to_the_waiting_list_at_once(training: Event, coordinator: User) -> None:
+    first, second, third = (invite(training, coordinator) for _ in range(3))
+    for registration in (first, second, third):
+        services.registration_accept(registration=registration, by=None)
+    services.event_capacity_set(
+        event=training, capacity_in_person=3, capacity_online=0, by=coordinator
+    )
+    assert states(third) == [S.OFFERED]
+
+
+def test_places_already_taken_cannot_be_removed(training: Event, coordinator: User) -> None:
+    for _ in range(2):
+        services.registration_accept(registration=invite(training, coordinator), by=None)
+    with pytest.raises(ValidationError, match="already hold"):
+        services.event_capacity_set(
+            event=training, capacity_in_person=1, capacity_online=0, by=coordinator
+        )
+    training.refresh_from_db()
+    assert training.capacity_in_person == 2
+
+
+def test_switching_format_needs_room_for_everyone(training: Event, coordinator: User) -> None:
+    for _ in range(2):
+        services.registration_accept(registration=invite(training, coordinator), by=None)
+    with pytest.raises(ValidationError, match="make room"):
+        services.event_switch_format(
+            event=training,
+            format=Event.Format.ONLINE,
+            meeting_url="https://meet.example.org/x",
+            capacity_online=1,
+            reason="Карантин",
+            by=coordinator,
+        )
+    training.refresh_from_db()
+    assert training.format == Event.Format.IN_PERSON
