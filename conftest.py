@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 from django.utils import translation
 
+# Local fake Telegram and WhatsApp servers (`fake_telegram`, `fake_whatsapp` fixtures).
+pytest_plugins = ["concord.testing.fakes.fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "concord.directory",
     "concord.programme",
     "concord.messaging",
+    "concord.bot",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "concord.accounts.middleware.ScopeAuditMiddleware",
 ]
+
+if not PRODUCTION:
+    # Development tools (the fake Telegram and WhatsApp servers); never in production.
+    INSTALLED_APPS.append("concord.devtools")
 
 ROOT_URLCONF = "concord.urls"
 WSGI_APPLICATION = "concord.wsgi.application"
@@ -199,6 +204,41 @@ CONCORD_DEFAULT_COUNTRY = os.environ.get("CONCORD_DEFAULT_COUNTRY", "RU")
 CONCORD_PAGE_SIZE = 25
 # How long a freed place is held for the next person on the waiting list (shorter near the event).
 CONCORD_OFFER_HOURS = int(os.environ.get("CONCORD_OFFER_HOURS", "48"))
+# --- Channels (docs/messaging.md). Secrets only from the environment. ---------------------
+CONCORD_CHANNEL_PROVIDERS = {
+    "telegram": "concord.messaging.providers.telegram.TelegramProvider",
+    "whatsapp": "concord.messaging.providers.whatsapp.WhatsAppProvider",
+    "email": "concord.messaging.providers.email.EmailProvider",
+}
+CONCORD_CHANNEL_TIMEOUT = float(os.environ.get("CONCORD_CHANNEL_TIMEOUT", "10"))
+TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
+TELEGRAM_LIMIT_PER_SECOND = float(os.environ.get("TELEGRAM_LIMIT_PER_SECOND", "30"))
+TELEGRAM_LIMIT_PER_CHAT_SECONDS = float(os.environ.get("TELEGRAM_LIMIT_PER_CHAT_SECONDS", "1"))
+TELEGRAM_LIMIT_GROUP_PER_MINUTE = float(os.environ.get("TELEGRAM_LIMIT_GROUP_PER_MINUTE", "20"))
+WHATSAPP_API_BASE_URL = os.environ.get(
+    "WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0"
+)
+WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_LIMIT_PER_SECOND = float(os.environ.get("WHATSAPP_LIMIT_PER_SECOND", "80"))
+# WhatsApp's pair rate is about one message every 6 seconds to one number on average, with
+# short bursts allowed; a second between two messages keeps a conversation with the bot fluid.
+WHATSAPP_LIMIT_PER_CHAT_SECONDS = float(os.environ.get("WHATSAPP_LIMIT_PER_CHAT_SECONDS", "1"))
+
+# A worker that dies while sending leaves its claimed messages; others take them back after
+# this many seconds (longer than any send may take, or a slow send would go out twice).
+CONCORD_OUTBOX_LEASE_SECONDS = float(os.environ.get("CONCORD_OUTBOX_LEASE_SECONDS", "60"))
+
+# Loops every worker runs beside its task queue, each on its own thread.
+CONCORD_WORKER_LOOPS = [
+    "concord.messaging.outbox.outbox_loop",
+    "concord.messaging.inbound.inbound_loop",
+]
 # Jobs every worker runs on a timer (path, seconds). Each must be safe to run in several
 # workers at once: they lock the rows they change.
 CONCORD_PERIODIC_JOBS = [("concord.programme.services.offers_expire", 60.0)]
@@ -224,5 +264,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+        "httpx": {"level": "WARNING"},
+    },
 }

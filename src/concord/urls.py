@@ -5,6 +5,10 @@ urlpatterns = [
     path("", include("concord.core.urls")),
     path("accounts/", include("concord.accounts.urls")),
     path("directory/", include("concord.directory.urls")),
+    path("programme/", include("concord.programme.urls")),
+    path("hooks/", include("concord.messaging.urls")),
+    path("bot/", include("concord.bot.urls")),
+    path("broadcasts/", include("concord.messaging.urls_broadcasts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

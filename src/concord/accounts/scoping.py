@@ -80,6 +80,18 @@ class Scope:
             self.covers_region(region_id) or self.sees_all_organisations
         )
 
+    def people_at_event(self, *, event_id: int, host_region_id: int) -> QuerySet[Person]:
+        """The people of one event's registrations this viewer may see.
+
+        Whoever manages the event (its host region's coordinators) sees all of its
+        participants, from every invited region: they check them in at the door. Everyone
+        else sees those of them they could see anyway.
+        """
+        at_event = Person.objects.filter(registrations__event_id=event_id)
+        if self.can_manage_event(host_region_id):
+            return at_event
+        return at_event.filter(pk__in=self.people().values("pk"))
+
     def can_see_ethnicity(self, person: Person) -> bool:
         return self.is_coordinator and self.covers_region(person.region_id)
 

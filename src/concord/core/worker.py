@@ -87,6 +87,22 @@ class ConcordWorker(Worker):
         return self._run_tasks
 
 
+class LoopThread(threading.Thread):
+    """One of settings.CONCORD_WORKER_LOOPS (the outbox, inbound updates) on its own thread
+    and database connection; it returns when `stop` is set."""
+
+    def __init__(self, path: str, stop: threading.Event) -> None:
+        super().__init__(name=path.rsplit(".", 1)[-1], daemon=True)
+        self.loop: Callable[[threading.Event], None] = import_string(path)
+        self.stop = stop
+
+    def run(self) -> None:
+        try:
+            self.loop(self.stop)
+        finally:
+            close_old_connections()
+
+
 def worker_run(*, worker_id: str, interval: float, heartbeat_interval: float) -> None:
     """Run until SIGINT/SIGTERM; the heartbeat row is removed on a clean stop."""
     worker = ConcordWorker(
@@ -102,11 +118,15 @@ def worker_run(*, worker_id: str, interval: float, heartbeat_interval: float) ->
     heartbeat = Heartbeat(worker=worker, interval=heartbeat_interval)
     heartbeat.beat()
     heartbeat.start()
+    loops = [LoopThread(path, heartbeat.stopped) for path in settings.CONCORD_WORKER_LOOPS]
+    for loop in loops:
+        loop.start()
     worker.configure_signals()
     try:
         worker.run()
     finally:
         heartbeat.stopped.set()
-        heartbeat.join(timeout=5)
+        for thread in [heartbeat, *loops]:
+            thread.join(timeout=15)
         worker_stopped(worker_id=worker_id)
         logger.info("Worker %s stopped", worker_id)

@@ -259,7 +259,7 @@ def _people(region: Region, role: str) -> list[Person]:
 
 def _title(kind: str, city: City | None, year: int) -> str:
     place = city.name_ru if city else ""
-    titles = {
+    titles: dict[str, str] = {
         Kind.TRAINING: f"Межрегиональный тренинг: {place}, {year}",
         Kind.SEMINAR: f"Региональный семинар: {place}, {year}",
         Kind.ONLINE_CONFERENCE: f"Онлайн-конференция НКО, {year}",
@@ -270,13 +270,13 @@ def _title(kind: str, city: City | None, year: int) -> str:
 
 def _times(year: int, planned: Planned, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime(year, planned.month, planned.day, 10, 0, tzinfo=tz)
-    length = {
+    lengths: dict[str, timedelta] = {
         Kind.TRAINING: timedelta(days=2, hours=7),
         Kind.SEMINAR: timedelta(hours=5),
         Kind.CONFERENCE: timedelta(hours=7, minutes=30),
         Kind.ONLINE_CONFERENCE: timedelta(hours=3),
-    }[planned.kind]
-    return start, start + length
+    }
+    return start, start + lengths[planned.kind]
 
 
 # How long before the event each kind of change happened, for the backdated history.

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from concord.accounts.scoping import Scope
+from concord.core.i18n import pick_name
 from concord.directory.models import Person
 from concord.programme.models import Event, RegionalRestriction, Registration
 from concord.programme.services.registrations import ACTIVE, HOLDING
@@ -109,7 +110,11 @@ def event_overview(*, event: Event) -> EventOverview:
     """Counts only (no names), in two queries whatever the number of registrations."""
     rows = (
         event.registrations.values(
-            "state", "mode", "person__region__code", "person__region__name_ru"
+            "state",
+            "mode",
+            "person__region__code",
+            "person__region__name_ru",
+            "person__region__name_en",
         )
         .annotate(n=Count("pk"))
         .order_by()
@@ -119,10 +124,9 @@ def event_overview(*, event: Event) -> EventOverview:
     taken: Counter[str] = Counter()
     for row in rows:
         by_state[row["state"]] += row["n"]
-        code = row["person__region__code"]
-        regions.setdefault(code, (row["person__region__name_ru"], Counter()))[1][row["state"]] += (
-            row["n"]
-        )
+        name = pick_name(row["person__region__name_ru"], row["person__region__name_en"])
+        counts = regions.setdefault(row["person__region__code"], (name, Counter()))[1]
+        counts[row["state"]] += row["n"]
         if row["state"] in HOLDING:
             taken[row["mode"]] += row["n"]
     by_region = [
@@ -142,7 +146,8 @@ def event_registrations(
     *, scope: Scope, event: Event, state: str = "", region_code: str = "", text: str = ""
 ) -> QuerySet[Registration]:
     """The registrations whose person the viewer may see, with what a list row shows."""
-    registrations = event.registrations.filter(person__in=scope.people())
+    people = scope.people_at_event(event_id=event.pk, host_region_id=event.host_region_id)
+    registrations = event.registrations.filter(person__in=people)
     if state:
         registrations = registrations.filter(state=state)
     if region_code:

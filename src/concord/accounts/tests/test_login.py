@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +22,7 @@ def user(db: None) -> User:
     return UserFactory.create(email="leader@example.org")
 
 
-def log_in(client: Client, email: str, password: str) -> object:
+def log_in(client: Client, email: str, password: str) -> Any:
     return client.post(reverse("accounts:login"), {"username": email, "password": password})
 
 

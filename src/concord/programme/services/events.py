@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import User
@@ -162,7 +163,7 @@ def agenda_lay_out(*, event: Event) -> list[Session]:
     if template is None:
         return []
     first_day = timezone.localtime(event.starts_at, event.tz).date()
-    use_russian = settings.LANGUAGE_CODE.startswith("ru")
+    use_russian = (translation.get_language() or settings.LANGUAGE_CODE).startswith("ru")
     sessions = [
         Session(
             event=event,
@@ -207,11 +208,12 @@ def event_invite_regions(
 ) -> list[InvitedRegion]:
     """Invite regions; inviting a region twice to the same group is refused, naming it."""
     regions = list(regions)
-    already = set(
-        event.invited_regions.filter(group=group, region__in=regions).values_list(
-            "region__name_ru", flat=True
+    already = {
+        invited.region.name
+        for invited in event.invited_regions.filter(group=group, region__in=regions).select_related(
+            "region"
         )
-    )
+    }
     if already:
         raise ValidationError(
             _("Already invited: %(regions)s.") % {"regions": ", ".join(sorted(already))},
@@ -248,7 +250,7 @@ def event_capacity_set(
     """
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        wanted = {
+        wanted: dict[str, int] = {
             Registration.Mode.IN_PERSON: capacity_in_person,
             Registration.Mode.ONLINE: capacity_online,
         }

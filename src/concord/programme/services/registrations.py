@@ -203,9 +203,16 @@ def _accept_invitation(
 
 
 def registration_decline(*, registration: Registration, by: User | None) -> Registration:
+    """The person says no: to an invitation, or to an offered place (which then passes on).
+
+    Saying no twice changes nothing.
+    """
+    if registration.state == S.OFFERED:
+        return registration_cancel(registration=registration, by=by, by_organiser=False)
     with transaction.atomic():
         registration = _lock_registration(registration)
-        _transition(registration, S.DECLINED, by=by)
+        if registration.state != S.DECLINED:
+            _transition(registration, S.DECLINED, by=by)
     return registration
 
 

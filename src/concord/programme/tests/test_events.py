@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from concord.accounts.models import User
 from concord.directory.models import Organisation
@@ -19,7 +19,8 @@ from concord.testing.factories import OrganisationFactory, RegionFactory
 def test_training_gets_the_three_day_agenda_in_host_time(
     kaliningrad: City, coordinator: User
 ) -> None:
-    event = services.event_create(year=2020, plan=plan_for(kaliningrad), by=coordinator)
+    with translation.override("ru"):  # the coordinator works in Russian
+        event = services.event_create(year=2020, plan=plan_for(kaliningrad), by=coordinator)
     sessions = list(event.sessions.order_by("starts_at"))
     assert [s.day for s in sessions] == [1, 1, 1, 2, 2, 3, 3]
     first = timezone.localtime(sessions[0].starts_at, event.tz)
@@ -138,3 +139,9 @@ def test_confirming_checks_restrictions_recorded_after_creation(
     )
     training.refresh_from_db()
     assert training.status == Event.Status.CONFIRMED
+
+
+def test_the_agenda_follows_the_coordinators_language(yaroslavl: City, coordinator: User) -> None:
+    event = services.event_create(year=2026, plan=plan_for(yaroslavl), by=coordinator)
+    titles = list(event.sessions.order_by("starts_at").values_list("title", flat=True))
+    assert titles[0] == "Introductions"

@@ -1,0 +1,1 @@
+"""Tools for developing and demonstrating Concord: never installed in production."""

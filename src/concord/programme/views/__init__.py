@@ -1,0 +1,1 @@
+"""The programme's web pages: thin views over `services`, `selectors` and `selectors_views`."""
