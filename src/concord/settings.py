@@ -231,7 +231,8 @@ WHATSAPP_LIMIT_PER_SECOND = float(os.environ.get("WHATSAPP_LIMIT_PER_SECOND", "8
 WHATSAPP_LIMIT_PER_CHAT_SECONDS = float(os.environ.get("WHATSAPP_LIMIT_PER_CHAT_SECONDS", "1"))
 
 # A worker that dies while sending leaves its claimed messages; others take them back after
-# this many seconds (longer than any send may take, or a slow send would go out twice).
+# this many seconds. Keep it above 2 × (CONCORD_CHANNEL_TIMEOUT + 1 s): a worker gives back the
+# rest of its batch when half the lease has gone, so a slow send is never taken over.
 CONCORD_OUTBOX_LEASE_SECONDS = float(os.environ.get("CONCORD_OUTBOX_LEASE_SECONDS", "60"))
 
 # Loops every worker runs beside its task queue, each on its own thread.

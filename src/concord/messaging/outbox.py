@@ -1,9 +1,11 @@
 """The outbox worker: claim due messages, respect each channel's limits, send, and record.
 
 Claiming marks rows `sending` with a lease; a worker killed mid-send leaves its rows to be
-recovered when the lease expires — the only case in which a message can go out twice, since
-Telegram has no idempotency key. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so any number
-of workers share the queue without two ever taking the same row; SQLite serialises writers.
+recovered when the lease expires. A message can therefore arrive twice in two cases: its worker
+was killed while it was in flight, or the channel accepted it but the answer was lost to a
+timeout or a dropped connection (and it was sent again). Telegram has no idempotency key.
+PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so any number of workers share the queue
+without two ever taking the same row; SQLite serialises writers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from threading import Event
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from concord.messaging import limits
@@ -69,10 +71,18 @@ def outbox_claim(*, limit: int) -> list[int]:
 
 
 def outbox_recover() -> int:
-    """Rows whose worker died while sending go back to the queue."""
-    return M.objects.filter(state=M.State.SENDING, lease_expires_at__lt=timezone.now()).update(
+    """Rows whose worker died while sending go back to the queue. Each recovery counts as an
+    attempt, so a message that kills its worker every time ends failed, not in a loop."""
+    expired = M.objects.filter(state=M.State.SENDING, lease_expires_at__lt=timezone.now())
+    expired.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
+        state=M.State.FAILED_PERMANENT,
+        lease_expires_at=None,
+        last_error="Its worker stopped while sending it, again and again.",
+    )
+    return expired.update(
         state=M.State.QUEUED,
         lease_expires_at=None,
+        attempts=F("attempts") + 1,
         last_error="The worker stopped while sending; sent again (it may arrive twice).",
     )
 
@@ -276,9 +286,19 @@ def _status_failed(message: OutboundMessage, error: str) -> bool:
 
 
 def outbox_run_once(*, batch: int = 20) -> int:
-    """Claim and send one batch; returns how many were claimed."""
+    """Claim and send one batch; returns how many were claimed.
+
+    The lease covers the whole batch: rows whose turn comes after half of it has gone go back
+    to the queue, so that no other worker can recover and send them while this one still does.
+    """
+    claimed_at = timezone.now()
     ids = outbox_claim(limit=batch)
-    for pk in ids:
+    for n, pk in enumerate(ids):
+        if timezone.now() >= claimed_at + lease() / 2:
+            M.objects.filter(pk__in=ids[n:], state=M.State.SENDING).update(
+                state=M.State.QUEUED, lease_expires_at=None
+            )
+            break
         outbox_send(pk)
     return len(ids)
 

@@ -198,3 +198,31 @@ def test_group_messages_follow_a_migration(db: None) -> None:
     message_enqueue(chat=group, template="text", context={"text": "Ещё"}, dedupe_key="g2")
     run()
     assert ScriptedTelegram.sent[-1].address == "-1009"
+
+
+def test_a_message_that_keeps_killing_its_worker_ends_failed(person: Person) -> None:
+    message = queue(person)
+    M.objects.filter(pk=message.pk).update(attempts=outbox.MAX_ATTEMPTS - 1)
+    outbox.outbox_claim(limit=1)
+    with time_machine.travel(timezone.now() + outbox.lease() + timedelta(seconds=1)):
+        outbox.outbox_recover()
+    message.refresh_from_db()
+    assert message.state == M.State.FAILED_PERMANENT
+
+
+def test_a_slow_batch_gives_back_what_it_cannot_send_within_its_lease(
+    person: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        queue(person, key=f"slow{n}")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+
+        def slow_send(pk: int) -> str:
+            clock.shift(outbox.lease() / 2)  # every send takes half a lease
+            return M.State.SENT
+
+        monkeypatch.setattr(outbox, "outbox_send", slow_send)
+        assert outbox.outbox_run_once(batch=3) == 3
+    states = sorted(M.objects.values_list("state", flat=True))
+    assert states == [M.State.QUEUED, M.State.QUEUED, M.State.SENDING]
+    assert M.objects.filter(state=M.State.QUEUED, lease_expires_at__isnull=True).count() == 2
