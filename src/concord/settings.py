@@ -242,7 +242,10 @@ CONCORD_WORKER_LOOPS = [
 ]
 # Jobs every worker runs on a timer (path, seconds). Each must be safe to run in several
 # workers at once: they lock the rows they change.
-CONCORD_PERIODIC_JOBS = [("concord.programme.services.offers_expire", 60.0)]
+CONCORD_PERIODIC_JOBS = [
+    ("concord.programme.services.offers_expire", 60.0),
+    ("concord.programme.services.reminders_queue", 300.0),
+]
 # The domain part of calendar UIDs; keep it stable for the life of an installation.
 CONCORD_CALENDAR_DOMAIN = os.environ.get("CONCORD_CALENDAR_DOMAIN", "concord.invalid")
 # A worker is "alive" for /healthz when its last heartbeat is at most this old.

@@ -136,6 +136,25 @@ def waitlisted(context: RenderContext) -> Content:
     )
 
 
+@register("programme.reminder")
+def reminder(context: RenderContext) -> Content:
+    event = _event(context)
+    text, html = _lines(
+        _("A reminder: “%(title)s” starts tomorrow.") % {"title": event.title},
+        _("When: %(when)s.") % {"when": _when(event, context)},
+        _("Where: %(where)s.") % {"where": _where(event)},
+    )
+    if event.format != Event.Format.IN_PERSON and event.meeting_url:
+        text += "\n" + event.meeting_url
+        html += "\n" + esc(event.meeting_url)
+    return Content(
+        text=text,
+        html=html,
+        subject=_("Tomorrow: %(title)s") % {"title": event.title},
+        whatsapp_template=WhatsAppTemplate("concord_update", context.language, (text,)),
+    )
+
+
 @register("programme.cancelled_by_organiser")
 def cancelled_by_organiser(context: RenderContext) -> Content:
     return _state_message(context, _("The organisers have cancelled your place at “%(title)s”."))

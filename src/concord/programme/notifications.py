@@ -29,6 +29,17 @@ def notify_registration(*, registration: Registration, what: str) -> None:
     )
 
 
+def notify_reminder(*, registration: Registration) -> None:
+    """One reminder per registration and event date: a rescheduled event is reminded again."""
+    day = registration.event.starts_at.date().isoformat()
+    message_enqueue(
+        person=registration.person,
+        template="programme.reminder",
+        context={"event": registration.event_id, "registration": registration.pk},
+        dedupe_key=f"programme:reminder:{registration.pk}:{day}",
+    )
+
+
 def notify_disruption(*, disruption: Disruption, registration: Registration) -> None:
     """Exactly one message per person per disruption, whatever retries happen."""
     message_enqueue(

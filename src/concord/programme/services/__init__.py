@@ -39,6 +39,7 @@ from concord.programme.services.registrations import (
     registration_invite,
     registrations_invite_many,
 )
+from concord.programme.services.reminders import reminder_due_at, reminders_queue
 
 __all__ = [
     "ACTIVE",
@@ -69,6 +70,8 @@ __all__ = [
     "registration_decline",
     "registration_invite",
     "registrations_invite_many",
+    "reminder_due_at",
+    "reminders_queue",
     "restriction_check",
     "restriction_create",
     "restrictions_conflicting",
