@@ -429,7 +429,7 @@ def test_invite_regions_and_refuse_a_region_twice(
     assert announced.invited_regions.count() == 2
     again = {"regions": [kaliningrad.region.pk, kazan.region.pk], "group": "main"}
     refused = text_of(client.post(url, again))
-    assert "Already invited: Республика Татарстан" in refused
+    assert "Already invited: Tatarstan" in refused  # the region named in the page's language
     assert announced.invited_regions.count() == 2
     youth = client.post(url, {"regions": [kazan.region.pk], "group": "youth"})
     assert youth.status_code == 302
