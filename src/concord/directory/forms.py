@@ -8,11 +8,12 @@ from concord.directory.selectors import DirectoryQuery
 from concord.regions.models import Region
 
 
-class DirectorySearchForm(forms.Form):
-    """The search and filter bar of the directory. Every field is optional."""
+class DirectoryFilterForm(forms.Form):
+    """The filters the directory's search and its export share. Every field is optional."""
 
-    TABS = (("people", _("People")), ("organisations", _("Organisations")))
-    SORTS = (("name", _("by name")), ("region", _("by region")))
+    # The field holding the kind of organisation ("kind" on the search page, where "kind" in
+    # the export means people or organisations).
+    organisation_kind_field = "kind"
 
     q = forms.CharField(
         label=_("Name, organisation, phone or email"),
@@ -37,13 +38,6 @@ class DirectorySearchForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), required=False, choices=[("", _("All roles")), *PersonRole.Role.choices]
     )
-    kind = forms.ChoiceField(
-        label=_("Kind of organisation"),
-        required=False,
-        choices=[("", _("All kinds")), *Organisation.Kind.choices],
-    )
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
-    tab = forms.ChoiceField(required=False, choices=TABS, widget=forms.HiddenInput)
 
     def to_query(self) -> DirectoryQuery:
         data = self.cleaned_data if self.is_valid() else {}
@@ -52,9 +46,28 @@ class DirectorySearchForm(forms.Form):
             region=data.get("region"),
             community=data.get("community"),
             role=data.get("role", ""),
-            kind=data.get("kind", ""),
+            kind=data.get(self.organisation_kind_field, ""),
             sort=data.get("sort") or "name",
         )
+
+
+def kind_of_organisation_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Kind of organisation"),
+        required=False,
+        choices=[("", _("All kinds")), *Organisation.Kind.choices],
+    )
+
+
+class DirectorySearchForm(DirectoryFilterForm):
+    """The search and filter bar of the directory."""
+
+    TABS = (("people", _("People")), ("organisations", _("Organisations")))
+    SORTS = (("name", _("by name")), ("region", _("by region")))
+
+    kind = kind_of_organisation_field()
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+    tab = forms.ChoiceField(required=False, choices=TABS, widget=forms.HiddenInput)
 
     @property
     def tab_value(self) -> str:

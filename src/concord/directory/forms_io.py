@@ -10,9 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from concord.accounts.scoping import Scope
 from concord.directory.exporting import KIND_ORGANISATIONS, KIND_PEOPLE
-from concord.directory.models import EthnicCommunity, Organisation, PersonRole
-from concord.directory.selectors import DirectoryQuery
-from concord.regions.models import Region
+from concord.directory.forms import DirectoryFilterForm, kind_of_organisation_field
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 KIND_CHOICES = ((KIND_ORGANISATIONS, _("Organisations")), (KIND_PEOPLE, _("People")))
@@ -48,8 +46,11 @@ class ImportForm(forms.Form):
         return self.cleaned_data.get("action") != self.IMPORT
 
 
-class ExportForm(forms.Form):
+class ExportForm(DirectoryFilterForm):
     """What to export; the filters have the names and meaning of the directory's search."""
+
+    organisation_kind_field = "org_kind"
+    field_order = ("kind", "fmt", "q", "region", "community", "role", "org_kind")
 
     kind = forms.ChoiceField(
         label=_("What to export"), choices=KIND_CHOICES, widget=forms.RadioSelect
@@ -60,31 +61,7 @@ class ExportForm(forms.Form):
         initial="xlsx",
         widget=forms.RadioSelect,
     )
-    q = forms.CharField(
-        label=_("Name, organisation, phone or email"), required=False, max_length=100
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All regions"),
-    )
-    community = forms.ModelChoiceField(
-        label=_("Community"),
-        queryset=EthnicCommunity.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All communities"),
-    )
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("All roles")), *PersonRole.Role.choices]
-    )
-    org_kind = forms.ChoiceField(
-        label=_("Kind of organisation"),
-        required=False,
-        choices=[("", _("All kinds")), *Organisation.Kind.choices],
-    )
+    org_kind = kind_of_organisation_field()
     include_ethnicity = forms.BooleanField(
         label=_("Include ethnic affiliation"),
         required=False,
@@ -98,13 +75,3 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not scope.can_export_ethnicity:
             del self.fields["include_ethnicity"]
-
-    def to_query(self) -> DirectoryQuery:
-        data = self.cleaned_data
-        return DirectoryQuery(
-            text=data.get("q", "").strip(),
-            region=data.get("region"),
-            community=data.get("community"),
-            role=data.get("role", ""),
-            kind=data.get("org_kind", ""),
-        )
