@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('directory', '0003_search_indexes'),
+        ('directory', '0002_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
