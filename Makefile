@@ -36,6 +36,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP) compilemessages
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.programme
 	$(BIN)/python -m bench.messaging
 
 # Refresh the catalogues; English is the source language, so msgen fills it from the source.
