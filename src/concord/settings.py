@@ -218,9 +218,7 @@ TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 TELEGRAM_LIMIT_PER_SECOND = float(os.environ.get("TELEGRAM_LIMIT_PER_SECOND", "30"))
 TELEGRAM_LIMIT_PER_CHAT_SECONDS = float(os.environ.get("TELEGRAM_LIMIT_PER_CHAT_SECONDS", "1"))
 TELEGRAM_LIMIT_GROUP_PER_MINUTE = float(os.environ.get("TELEGRAM_LIMIT_GROUP_PER_MINUTE", "20"))
-WHATSAPP_API_BASE_URL = os.environ.get(
-    "WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0"
-)
+WHATSAPP_API_BASE_URL = os.environ.get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0")
 WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
 WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
