@@ -31,11 +31,21 @@ SOURCES = (
 def cache_key(people: int, organisations: int) -> str:
     digest = hashlib.sha256(f"{people}/{organisations}".encode())
     for pattern in SOURCES:
-        for path in sorted(ROOT.glob(pattern)):
+        tree = source_tree() if pattern.startswith("src/") else ROOT
+        for path in sorted(tree.glob(pattern)):
             if path.is_file():
-                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(str(path.relative_to(tree)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
+
+
+def source_tree() -> Path:
+    """The checkout whose `concord` package Python imports — the code that migrates and fills
+    the database. With PYTHONPATH set that need not be ROOT, and a key of ROOT's migrations
+    would then vouch for a schema the database does not have."""
+    import concord
+
+    return Path(concord.__file__).resolve().parent.parent.parent
 
 
 def sqlite_key(path: Path) -> str | None:

@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from concord.accounts.scoping import OutOfScope, Scope, scoped_get
@@ -17,7 +32,11 @@ from concord.directory.models import (
     PersonRole,
     fold_for_search,
 )
+from concord.directory.search import text_filter, text_filter_or
 from concord.regions.models import Region
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,13 @@ class DirectoryQuery:
     @property
     def is_empty(self) -> bool:
         return not (self.text or self.region or self.community or self.role or self.kind)
+
+    def is_broad(self, tab: str) -> bool:
+        """Whether the matches come through subqueries, which no index reads in name order,
+        so a count and a page would each read all of them (see pagination.SearchPaginator);
+        a region or nothing at all is counted from an index and paged by walking one."""
+        through_memberships = self.kind if tab == "people" else self.role
+        return bool(self.text or self.community or through_memberships)
 
 
 PEOPLE_SORTS = {"name": ("last_name", "first_name", "pk"), "region": ("region__name_ru", "pk")}
@@ -65,9 +91,10 @@ def person_search(*, scope: Scope, query: DirectoryQuery) -> QuerySet[Person]:
     memberships = Membership.objects.all()
     if query.text:
         folded = fold_for_search(query.text.strip())
-        in_organisation = memberships.filter(organisation__search_text__contains=folded)
+        named = Organisation.objects.filter(text_filter(Organisation, folded))
+        in_organisation = memberships.filter(organisation__in=named.values("pk"))
         people = people.filter(
-            Q(search_text__contains=folded) | Q(pk__in=in_organisation.values("person_id"))
+            text_filter_or(Person, folded, in_organisation.values_list("person_id", flat=True))
         )
     if query.region:
         people = people.filter(region=query.region)
@@ -78,7 +105,9 @@ def person_search(*, scope: Scope, query: DirectoryQuery) -> QuerySet[Person]:
         of_kind = memberships.filter(organisation__kind=query.kind)
         people = people.filter(pk__in=of_kind.values("person_id"))
     if query.role:
-        people = people.filter(pk__in=PersonRole.objects.filter(role=query.role).values("person_id"))
+        people = people.filter(
+            pk__in=PersonRole.objects.filter(role=query.role).values("person_id")
+        )
     order = PEOPLE_SORTS.get(query.sort, PEOPLE_SORTS["name"])
     return people_with_details(people.order_by(*order))
 
@@ -86,7 +115,8 @@ def person_search(*, scope: Scope, query: DirectoryQuery) -> QuerySet[Person]:
 def organisation_search(*, scope: Scope, query: DirectoryQuery) -> QuerySet[Organisation]:
     organisations = scope.organisations()
     if query.text:
-        organisations = organisations.filter(search_text__contains=fold_for_search(query.text))
+        folded = fold_for_search(query.text.strip())
+        organisations = organisations.filter(text_filter(Organisation, folded))
     if query.region:
         organisations = organisations.filter(region=query.region)
     if query.community:
@@ -103,17 +133,36 @@ def organisation_search(*, scope: Scope, query: DirectoryQuery) -> QuerySet[Orga
     return organisations_with_details(organisations.order_by(*order))
 
 
+# Cards per section of the region page: enough to find whom to call on a phone, and the
+# page stays fast (each card costs about half a millisecond to render).
+REGION_SECTION_SIZE = 8
+
+
+@dataclass
+class Section(Generic[T]):
+    """The first cards of a section of the region page, and how many there are in all."""
+
+    shown: list[T] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.shown)
+
+
 @dataclass
 class RegionDirectory:
-    """The "who is who" of one region, as the viewer may see it."""
+    """The "who is who" of one region, as the viewer may see it: the first cards of each
+    section, with totals per kind of organisation and per role for the "All N" links."""
 
     region: Region
-    ngos: list[Organisation] = field(default_factory=list)
-    hosts: list[Organisation] = field(default_factory=list)
-    public_bodies: list[Organisation] = field(default_factory=list)
-    police_liaisons: list[Person] = field(default_factory=list)
-    officials: list[Person] = field(default_factory=list)
-    coordinators: list[Person] = field(default_factory=list)
+    ngos: Section[Organisation] = field(default_factory=Section)
+    hosts: Section[Organisation] = field(default_factory=Section)
+    public_bodies: Section[Organisation] = field(default_factory=Section)
+    police_liaisons: Section[Person] = field(default_factory=Section)
+    officials: Section[Person] = field(default_factory=Section)
+    coordinators: Section[Person] = field(default_factory=Section)
+    kind_counts: dict[str, int] = field(default_factory=dict)
     people_count: int = 0
 
 
@@ -136,48 +185,96 @@ def region_get(*, scope: Scope, code: str) -> Region:
 
 
 def region_directory(*, scope: Scope, region: Region) -> RegionDirectory:
-    """Organisations by kind and the people to call, in a fixed number of queries."""
+    """The first REGION_SECTION_SIZE cards of every section and the totals, in a fixed number
+    of queries: a big region has hundreds of organisations, too many to render on one page."""
     directory = RegionDirectory(region=region)
-    organisations = organisations_with_details(
-        scope.organisations().filter(region=region).order_by("name")
-    ).prefetch_related(_leaders_prefetch(scope))
-    for organisation in organisations:
-        _organisation_bucket(directory, organisation.kind).append(organisation)
+    _fill_organisations(directory, scope.organisations().filter(region=region), scope)
     people = scope.people().filter(region=region)
-    contacts = people_with_details(
-        people.filter(roles__role__in=CONTACT_ROLES).distinct().order_by("last_name", "pk")
-    )
-    for person in contacts:
-        _place_contact(directory, person)
+    _fill_contacts(directory, people)
     directory.people_count = people.count()
     return directory
 
 
+def _first_in_partition(partition: Any, *order: str) -> Window:
+    """Row number within a partition, so one query ranks the rows of every section."""
+    return Window(RowNumber(), partition_by=partition, order_by=[F(name).asc() for name in order])
+
+
+def _by_pk(rows: QuerySet[M], pks: list[int]) -> dict[int, M]:
+    """The ranking queries read only ids; the cards' rows and relations come by primary key,
+    so the joins are made for the shown rows only."""
+    return {row.pk: row for row in rows.filter(pk__in=pks)}
+
+
+def _fill_organisations(
+    directory: RegionDirectory, organisations: QuerySet[Organisation], scope: Scope
+) -> None:
+    sections = {
+        "ngos": directory.ngos,
+        "hosts": directory.hosts,
+        "public_bodies": directory.public_bodies,
+    }
+    counts = organisations.order_by().values_list("kind").annotate(n=Count("pk"))
+    directory.kind_counts = dict(counts)
+    for kind, n in directory.kind_counts.items():
+        sections[_section_of(kind)].total += n
+    section = Case(  # _section_of in SQL, to rank within each section
+        When(kind__in=NGO_KINDS, then=Value("ngos")),
+        When(kind=Organisation.Kind.HOST, then=Value("hosts")),
+        default=Value("public_bodies"),
+    )
+    ranked = organisations.annotate(rank=_first_in_partition(section, "name", "pk"))
+    first = ranked.filter(rank__lte=REGION_SECTION_SIZE).order_by("name", "pk")
+    pks = list(first.values_list("pk", flat=True))
+    details = organisations_with_details(Organisation.objects.all())
+    shown = _by_pk(details.prefetch_related(_leaders_prefetch(scope)), pks)
+    for pk in pks:
+        sections[_section_of(shown[pk].kind)].shown.append(shown[pk])
+
+
+def _section_of(kind: str) -> str:
+    if kind in NGO_KINDS:
+        return "ngos"
+    return "hosts" if kind == Organisation.Kind.HOST else "public_bodies"
+
+
+def _fill_contacts(directory: RegionDirectory, people: QuerySet[Person]) -> None:
+    sections = {
+        PersonRole.Role.POLICE_LIAISON: directory.police_liaisons,
+        PersonRole.Role.OFFICIAL: directory.officials,
+        PersonRole.Role.COORDINATOR: directory.coordinators,
+    }
+    # Start from the few people with a contact role: a big region has thousands of others.
+    contacts = people.filter(
+        pk__in=PersonRole.objects.filter(role__in=CONTACT_ROLES).values("person_id"),
+        roles__role__in=CONTACT_ROLES,
+    )
+    # One row per (person, contact role): someone who is both an official and a coordinator
+    # is ranked, and shown, in both sections. Every role with anyone in it has its first row
+    # among those ranked first, and that row carries the role's total.
+    role = F("roles__role")
+    ranked = contacts.annotate(
+        contact_role=role,
+        role_total=Window(Count("pk"), partition_by=role),
+        rank=_first_in_partition(role, "last_name", "pk"),
+    )
+    first = ranked.filter(rank__lte=REGION_SECTION_SIZE).order_by("last_name", "pk")
+    rows = list(first.values_list("pk", "contact_role", "role_total"))
+    shown = _by_pk(people_with_details(Person.objects.all()), [pk for pk, _, _ in rows])
+    for pk, contact_role, total in rows:
+        sections[contact_role].shown.append(shown[pk])
+        sections[contact_role].total = total
+
+
 def _leaders_prefetch(scope: Scope) -> Prefetch:
-    leaders = scope.people().filter(roles__role=PersonRole.Role.LEADER)
+    # Correlated to each membership of the shown organisations: `person IN (all leaders)`
+    # would first collect every leader of the network.
+    leader = scope.people().filter(pk=OuterRef("person_id"), roles__role=PersonRole.Role.LEADER)
     return Prefetch(
         "memberships",
-        queryset=Membership.objects.filter(person__in=leaders).select_related("person"),
+        queryset=Membership.objects.filter(Exists(leader)).select_related("person"),
         to_attr="leader_memberships",
     )
-
-
-def _organisation_bucket(directory: RegionDirectory, kind: str) -> list[Organisation]:
-    if kind in NGO_KINDS:
-        return directory.ngos
-    if kind == Organisation.Kind.HOST:
-        return directory.hosts
-    return directory.public_bodies
-
-
-def _place_contact(directory: RegionDirectory, person: Person) -> None:
-    roles = {role.role for role in person.roles.all()}
-    if PersonRole.Role.POLICE_LIAISON in roles:
-        directory.police_liaisons.append(person)
-    if PersonRole.Role.OFFICIAL in roles:
-        directory.officials.append(person)
-    if PersonRole.Role.COORDINATOR in roles:
-        directory.coordinators.append(person)
 
 
 def person_get(*, scope: Scope, pk: int) -> Person:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -14,10 +14,15 @@ from concord.accounts.scoping import scope_for
 from concord.accounts.services import audit_record
 from concord.directory import selectors
 from concord.directory.forms import DirectorySearchForm
+from concord.directory.pagination import Details, SearchPaginator
 
 
-def _page(request: HttpRequest, items: QuerySet[Any], per_page: int | None = None) -> Page[Any]:
-    paginator = Paginator(items, per_page or settings.CONCORD_PAGE_SIZE)
+def _search_page(
+    request: HttpRequest, items: QuerySet[Any], details: Details, *, one_pass: bool
+) -> Page[Any]:
+    """One page of results; the cards' related rows are fetched for that page only."""
+    size = settings.CONCORD_PAGE_SIZE
+    paginator = SearchPaginator(items, size, details=details, one_pass=one_pass)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -45,10 +50,14 @@ def search(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET or None)
     query = form.to_query()
     tab = form.tab_value
+    broad = query.is_broad(tab)
     if tab == "organisations":
-        page = _page(request, selectors.organisation_search(scope=scope, query=query))
+        organisations = selectors.organisation_search(scope=scope, query=query)
+        details = selectors.organisations_with_details
+        page = _search_page(request, organisations, details, one_pass=broad)
     else:
-        page = _page(request, selectors.person_search(scope=scope, query=query))
+        people = selectors.person_search(scope=scope, query=query)
+        page = _search_page(request, people, selectors.people_with_details, one_pass=broad)
     context = {
         "form": form,
         "page": page,
