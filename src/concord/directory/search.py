@@ -14,11 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.compiler import SQLCompiler
 
 TRIGRAM = 3
-# How many related ids text_filter_or sends as a list (see there).
+# How many related ids text_filter_or sends as an array (see there).
 RELATED_IDS_LIMIT = 2000
 
 
@@ -35,13 +37,36 @@ def text_filter_or(model: type[Model], folded_text: str, related: QuerySet[Any])
 
     SQLite looks both sides up by index as they are. PostgreSQL cannot OR a subquery with
     its bitmap index scan and would read the whole table, so `related` is read first and sent
-    as a list of ids, which it can OR; a list too long to send stays a subquery.
+    as one array of ids (AnyOf), which it can OR; a list too long to send stays a subquery.
     """
     if connection.vendor == "sqlite":
         return text_filter(model, folded_text) | Q(pk__in=related)
     ids = list(related.order_by()[: RELATED_IDS_LIMIT + 1])
-    either = Q(pk__in=related) if len(ids) > RELATED_IDS_LIMIT else Q(pk__in=ids)
+    either = Q(pk__in=related) if len(ids) > RELATED_IDS_LIMIT else Q(AnyOf(F("pk"), ids))
     return text_filter(model, folded_text) | either
+
+
+class AnyOf(Func):
+    """`column = ANY(%s)`, PostgreSQL's `IN (…)` with the whole list as one array parameter:
+    a thousand ids cost one placeholder to build and send, not a thousand."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: F, values: list[Any]) -> None:
+        super().__init__(column)
+        self.values = values
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s)", (*params, self.values)
 
 
 def _fts_rowids(model: type[Model], folded_text: str) -> RawSQL:

@@ -264,6 +264,15 @@ def test_person_search_finds_people_and_members_of_matching_organisations(
     assert found == set(members.values_list("person_id", flat=True)) != set()
 
 
+@postgres_only
+def test_postgres_gets_member_ids_as_one_array(varied: Region) -> None:
+    user = UserFactory.create(role=User.Role.COORDINATOR)
+    found = person_search(scope=scope_for(user), query=DirectoryQuery(text="дружб"))
+    sql, params = found.query.sql_with_params()
+    assert "= ANY(%s)" in sql and any(isinstance(p, list) for p in params)
+    assert _pks(found) == _reference_person_search(user, "дружб")
+
+
 def test_many_member_ids_fall_back_to_a_subquery(
     varied: Region, monkeypatch: pytest.MonkeyPatch
 ) -> None:
