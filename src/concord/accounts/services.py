@@ -9,6 +9,12 @@ from concord.directory.models import Person
 logger = logging.getLogger(__name__)
 
 
+def acting_user(user: User | None) -> User | None:
+    """The user to record as having done something: None for anonymous requests and for the
+    system (commands, the worker), so that history never points at AnonymousUser."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -18,7 +24,7 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Write one entry of the personal-data audit log."""
-    actor = actor if actor is not None and actor.is_authenticated else None
+    actor = acting_user(actor)
     return AuditEntry.objects.create(
         actor=actor, action=action, person=person, path=path[:500], detail=detail or {}
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import User
+from concord.accounts.services import acting_user
 from concord.bot.models import LinkToken
 from concord.directory.models import Person
 from concord.messaging.models import Channel, TelegramChat, WhatsAppContact
@@ -33,7 +34,7 @@ def link_token_create(*, person: Person, by: User | None) -> LinkToken:
     return LinkToken.objects.create(
         person=person,
         token=secrets.token_urlsafe(18),
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=acting_user(by),
         expires_at=timezone.now() + LINK_VALID_FOR,
     )
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from concord.accounts.models import AuditEntry, User
 from concord.accounts.scoping import scope_for
-from concord.accounts.services import audit_record
+from concord.accounts.services import acting_user, audit_record
 from concord.directory.contacts import duplicate_message, person_duplicates_find, values_normalise
 from concord.directory.models import (
     Consent,
@@ -283,7 +283,7 @@ def consent_record(
         purpose=purpose,
         method=method,
         given_at=given_at or timezone.now(),
-        recorded_by=recorded_by if recorded_by and recorded_by.is_authenticated else None,
+        recorded_by=acting_user(recorded_by),
         note=note.strip(),
     )
     consent.full_clean()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import User
+from concord.accounts.services import acting_user
 from concord.directory.models import Organisation
 from concord.programme.models import Disruption, Event, Registration
 from concord.programme.notifications import notify_disruption
@@ -64,7 +65,7 @@ def _disrupt(
         before=before,
         after=_snapshot(event),
         at=timezone.now(),
-        by=by if by is not None and by.is_authenticated else None,
+        by=acting_user(by),
     )
     for registration in event.registrations.filter(state__in=ACTIVE).select_related("person"):
         notify_disruption(disruption=disruption, registration=registration)

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import User
+from concord.accounts.services import acting_user
 from concord.directory.models import Organisation
 from concord.programme.models import (
     AgendaTemplate,
@@ -47,10 +48,6 @@ class EventPlan:
     capacity_in_person: int = 0
     capacity_online: int = 0
     description: str = ""
-
-
-def _actor(by: User | None) -> User | None:
-    return by if by is not None and by.is_authenticated else None
 
 
 def event_plan_check(plan: EventPlan) -> None:
@@ -151,7 +148,7 @@ def event_create(
         event = Event(programme_year=programme_year, **plan.__dict__)
         event.full_clean()
         event.save()
-        _restrictions_check(event, override_reason=override_reason, by=_actor(by))
+        _restrictions_check(event, override_reason=override_reason, by=acting_user(by))
         agenda_lay_out(event=event)
     return event
 
@@ -192,7 +189,7 @@ def event_status_set(
         if event.status == Event.Status.CANCELLED:
             raise ValidationError(_("A cancelled event cannot change its status."))
         if status == Event.Status.CONFIRMED:
-            _restrictions_check(event, override_reason=override_reason, by=_actor(by))
+            _restrictions_check(event, override_reason=override_reason, by=acting_user(by))
         event.status = status
         event.save(update_fields=["status", "updated_at"])
     return event
@@ -257,7 +254,7 @@ def event_capacity_set(
         event.capacity_in_person, event.capacity_online = capacity_in_person, capacity_online
         event_plan_check(_plan_from(event))
         event.save()
-        _restrictions_check(event, override_reason=override_reason, by=_actor(by))
+        _restrictions_check(event, override_reason=override_reason, by=acting_user(by))
         for mode in wanted:
             while offer_next(event=event, mode=mode, prefer_region_id=None):
                 pass
@@ -297,5 +294,5 @@ def restriction_create(
         ends_on=ends_on,
         max_participants=max_participants,
         reason=reason.strip(),
-        created_by=_actor(by),
+        created_by=acting_user(by),
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from concord.accounts.models import User
+from concord.accounts.services import acting_user
 from concord.directory.models import Person
 from concord.programme.models import Event, InvitedRegion, Registration, RegistrationTransition
 from concord.programme.notifications import notify_registration
@@ -75,7 +76,7 @@ def _transition(
         from_state=from_state,
         to_state=to_state,
         at=timezone.now(),
-        by=by if by is not None and by.is_authenticated else None,
+        by=acting_user(by),
         reason=reason[:500],
     )
 
@@ -141,7 +142,7 @@ def registration_invite(
             mode=Registration.Mode.ONLINE if online else Registration.Mode.IN_PERSON,
         )
         RegistrationTransition.objects.create(
-            registration=registration, to_state=S.INVITED, at=timezone.now(), by=_actor(by)
+            registration=registration, to_state=S.INVITED, at=timezone.now(), by=acting_user(by)
         )
         notify_registration(registration=registration, what="invitation")
     return registration
@@ -158,10 +159,6 @@ def registrations_invite_many(
         except RegistrationError as error:
             problems.extend(error.messages)
     return invited, problems
-
-
-def _actor(by: User | None) -> User | None:
-    return by if by is not None and by.is_authenticated else None
 
 
 def registration_accept(
