@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -116,6 +117,28 @@ class LostAnswerLog(FakeTelegram):
         return outcome
 
 
+class HoldingLog(LostAnswerLog):
+    """The fake, able to hold every sendMessage call once `hold_after` messages went out, so a
+    test can kill a worker while it certainly waits on a call with claimed rows in hand."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.released = threading.Event()
+
+    def api_call(self, token: str, method: str, params: dict[str, Any]) -> Outcome:
+        if self._should_hold(method):
+            self.holding.set()
+            self.released.wait(DRAIN_SECONDS)
+        return super().api_call(token, method, params)
+
+    def _should_hold(self, method: str) -> bool:
+        if self.hold_after is None or method.lower() != "sendmessage":
+            return False
+        return not self.released.is_set() and len(self.sent_messages()) >= self.hold_after
+
+
 @dataclass
 class Workers:
     """`concord worker` processes against the test database, all stopped when the test ends."""
@@ -178,14 +201,15 @@ class Workers:
 
 
 @pytest.fixture
-def fake() -> Iterator[LostAnswerLog]:
+def fake() -> Iterator[HoldingLog]:
     # No global limit by default (the throughput is not what these tests are about); the
     # three-worker test sets one.
-    fake = LostAnswerLog(limits=FakeLimits(per_second=0, per_chat_seconds=1.0))
+    fake = HoldingLog(limits=FakeLimits(per_second=0, per_chat_seconds=1.0))
     fake.start()
     try:
         yield fake
     finally:
+        fake.released.set()
         fake.stop()
 
 
@@ -219,25 +243,22 @@ LEASE_SECONDS = 5.0  # short, so the second worker takes the killed worker's row
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_run_loses_nothing(fake: LostAnswerLog, workers: Workers) -> None:
+def test_a_worker_killed_mid_run_loses_nothing(fake: HoldingLog, workers: Workers) -> None:
     chats = people_with_chats(KILLED_MESSAGES)
     queue_messages(chats)
     env = {"CONCORD_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS), "TELEGRAM_LIMIT_PER_SECOND": "200"}
+    fake.hold_after = KILL_AFTER
     first = workers.start(**env)
 
-    def mid_run() -> bool:
-        sending = M.objects.filter(state=M.State.SENDING).exists()
-        return sending and len(fake.sent_messages()) >= KILL_AFTER
-
-    # Kill it in the middle of the run, while it holds claimed rows.
-    workers.wait_for(f"{KILL_AFTER} messages sent, more in flight", mid_run, DRAIN_SECONDS)
+    # Kill it in the middle of the run: while the fake holds its call, it holds claimed rows.
+    workers.wait_for(f"{KILL_AFTER} messages sent, a call held", fake.holding.is_set, DRAIN_SECONDS)
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=STARTUP_SECONDS)
+    fake.released.set()
     in_flight = list(M.objects.filter(state=M.State.SENDING))
     chat_of = {chat.person_id: chat.chat_id for chat in chats}
     in_flight_chats = {chat_of[message.person_id] for message in in_flight}
-    sent_at_kill = len(fake.sent_messages())
-    assert in_flight and sent_at_kill < KILLED_MESSAGES, "killed too late to matter"
+    assert in_flight and len(fake.sent_messages()) < KILLED_MESSAGES, "killed too late to matter"
 
     # The leases run out; a new worker takes the rows back as it starts, and sends the rest.
     leases_end = max(m.lease_expires_at for m in in_flight if m.lease_expires_at)
