@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "concord.programme",
     "concord.messaging",
     "concord.bot",
+    "concord.incidents",
 ]
 
 MIDDLEWARE = [
@@ -243,7 +244,20 @@ CONCORD_WORKER_LOOPS = [
 CONCORD_PERIODIC_JOBS = [
     ("concord.programme.services.offers_expire", 60.0),
     ("concord.programme.services.reminders_queue", 300.0),
+    ("concord.incidents.services.escalations_run", 15.0),
+    ("concord.incidents.attachments.attachments_fetch", 10.0),
 ]
+# Incidents (docs/incidents.md): a report joins an open case of the same region reported on
+# within this many hours, at the same city or within this many km; more than N reports in a
+# region within H hours alert its coordinators; escalation's last tier reaches the coordinators
+# of this many nearest regions.
+# The address of this installation, for links in alerts and emails.
+CONCORD_SITE_URL = os.environ.get("CONCORD_SITE_URL", "http://127.0.0.1:8000")
+CONCORD_CASE_LINK_HOURS = float(os.environ.get("CONCORD_CASE_LINK_HOURS", "6"))
+CONCORD_CASE_LINK_KM = float(os.environ.get("CONCORD_CASE_LINK_KM", "3"))
+CONCORD_CLUSTER_REPORTS = int(os.environ.get("CONCORD_CLUSTER_REPORTS", "5"))
+CONCORD_CLUSTER_HOURS = int(os.environ.get("CONCORD_CLUSTER_HOURS", "6"))
+CONCORD_NEIGHBOUR_REGIONS = int(os.environ.get("CONCORD_NEIGHBOUR_REGIONS", "3"))
 # The domain part of calendar UIDs; keep it stable for the life of an installation.
 CONCORD_CALENDAR_DOMAIN = os.environ.get("CONCORD_CALENDAR_DOMAIN", "concord.invalid")
 # A worker is "alive" for /healthz when its last heartbeat is at most this old.
@@ -272,3 +286,25 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+
+# Incidents: tension index (docs/incidents-tension.md) ----------------------------------------
+# Weight of a case of severity 1, 2, 3, 4 in a region's tension index.
+CONCORD_TENSION_WEIGHTS = [float(w) for w in env_list("CONCORD_TENSION_WEIGHTS", "1,2,4,8")]
+# Days after which a report counts half as much.
+CONCORD_TENSION_HALF_LIFE_DAYS = float(os.environ.get("CONCORD_TENSION_HALF_LIFE_DAYS", "3"))
+# Each further report about a case adds this share of the case's weight, for at most
+# CONCORD_TENSION_EXTRA_MAX further reports.
+CONCORD_TENSION_EXTRA_SHARE = float(os.environ.get("CONCORD_TENSION_EXTRA_SHARE", "0.25"))
+CONCORD_TENSION_EXTRA_MAX = int(os.environ.get("CONCORD_TENSION_EXTRA_MAX", "4"))
+# Coordinators are alerted when a region's index today is at least
+# max(FACTOR × baseline, baseline + FLOOR, MINIMUM).
+CONCORD_TENSION_ALERT_FACTOR = float(os.environ.get("CONCORD_TENSION_ALERT_FACTOR", "2"))
+CONCORD_TENSION_ALERT_FLOOR = float(os.environ.get("CONCORD_TENSION_ALERT_FLOOR", "5"))
+CONCORD_TENSION_ALERT_MINIMUM = float(os.environ.get("CONCORD_TENSION_ALERT_MINIMUM", "10"))
+# How often (seconds) every worker runs the check; it alerts once per region and day.
+CONCORD_PERIODIC_JOBS += [
+    (
+        "concord.incidents.tension.tension_check",
+        float(os.environ.get("CONCORD_TENSION_CHECK_SECONDS", "900")),
+    )
+]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("programme/", include("concord.programme.urls")),
     path("hooks/", include("concord.messaging.urls")),
     path("bot/", include("concord.bot.urls")),
+    path("incidents/", include("concord.incidents.urls")),
     path("broadcasts/", include("concord.messaging.urls_broadcasts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

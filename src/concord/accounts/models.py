@@ -85,6 +85,8 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("imported records")
         EDIT_ETHNICITY = "edit_ethnicity", _("changed ethnic affiliation")
         DENIED = "denied", _("was refused access")
+        VIEW_CASE = "view_case", _("viewed an incident case")
+        EDIT_CIRCLE = "edit_circle", _("changed a response circle")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -36,6 +36,7 @@ class Scope:
     user_id: int | None
     role: str
     region_ids: frozenset[int] | None
+    person_id: int | None = None  # the directory person of the user, if linked
 
     @property
     def is_coordinator(self) -> bool:
@@ -118,6 +119,53 @@ class Scope:
     def sees_aggregates(self) -> bool:
         return self.role in {Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.MONITOR}
 
+    # --- incidents (docs/incidents.md, "Privacy") ---------------------------------------------
+
+    @property
+    def sees_region_cases(self) -> bool:
+        """Coordinators, police liaisons and officials see every case of their regions."""
+        return self.role in {
+            Role.COORDINATOR,
+            Role.REGIONAL_COORDINATOR,
+            Role.POLICE_LIAISON,
+            Role.OFFICIAL,
+        }
+
+    def case_filter(self) -> Q:
+        """The cases this viewer may open: their regions' cases for coordinators, police and
+        officials; for an NGO member only the cases they reported or were alerted about."""
+        from concord.incidents.models import Alert, Report
+
+        if not self.sees_personal_data:
+            return Q(pk__in=[])
+        own = Q(pk__in=[])
+        if self.person_id is not None:
+            reported = Report.objects.filter(reporter_id=self.person_id).values("case_id")
+            alerted = Alert.objects.filter(person_id=self.person_id).values("case_id")
+            own = Q(pk__in=reported) | Q(pk__in=alerted)
+        if not self.sees_region_cases:
+            return own
+        if self.region_ids is None:
+            return Q()
+        return Q(region_id__in=self.region_ids) | own
+
+    def can_handle_case(self, region_id: int) -> bool:
+        """Verify, resolve, reopen, change severity, configure the region's circle."""
+        return self.is_coordinator and self.covers_region(region_id)
+
+    def sees_reporter(self, *, named_consent: bool, reporter_id: int | None) -> bool:
+        """The reporter's identity: coordinators always; police and officials only if the
+        reporter agreed to be named; the reporter themself."""
+        if reporter_id is not None and reporter_id == self.person_id:
+            return True
+        if self.is_coordinator:
+            return True
+        return named_consent and self.role in {Role.POLICE_LIAISON, Role.OFFICIAL}
+
+    def sees_exact_location(self, *, in_circle: bool) -> bool:
+        """Address and coordinates: coordinators and the case's circle; others see the city."""
+        return self.is_coordinator or in_circle
+
 
 NOBODY = Scope(user_id=None, role="", region_ids=frozenset())
 
@@ -127,15 +175,15 @@ def scope_for(user: User | None) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return NOBODY
     if user.is_superuser or user.role == Role.COORDINATOR:
-        return Scope(user_id=user.pk, role=Role.COORDINATOR, region_ids=None)
+        return Scope(user.pk, Role.COORDINATOR, None, user.person_id)
     if user.role == Role.REGIONAL_COORDINATOR:
         regions = frozenset(user.regions.values_list("pk", flat=True))
-        return Scope(user_id=user.pk, role=user.role, region_ids=regions)
+        return Scope(user.pk, user.role, regions, user.person_id)
     if user.role == Role.MONITOR:
-        return Scope(user_id=user.pk, role=user.role, region_ids=None)
+        return Scope(user.pk, user.role, None, user.person_id)
     own_region = user.person.region_id if user.person_id and user.person else None
     regions = frozenset({own_region}) if own_region else frozenset()
-    return Scope(user_id=user.pk, role=user.role, region_ids=regions)
+    return Scope(user.pk, user.role, regions, user.person_id)
 
 
 class OutOfScope(Http404):

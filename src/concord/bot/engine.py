@@ -3,12 +3,14 @@
 A flow is one module in `concord/bot/flows/` with one `Flow` subclass decorated with
 `@flow("name")`. It says which main-menu button starts it (`menu_label`), which button ids it
 answers (`callback_prefix`, e.g. "rsvp" for "rsvp:accept:12"), and what to do when it begins
-(`begin`), on typed text while it is the chat's current flow (`on_text`) and on its buttons
-(`on_button`). The engine does the rest: it loads and saves the chat's `Conversation` row
-(so a conversation survives restarts and moves freely between workers), finds the person,
-routes `/start <token>`, menu buttons, button ids and free text, switches to the person's
-language, and queues every answer in the outbox with a key derived from the inbound event,
-so processing an event twice never answers twice.
+(`begin`), on typed text while it is the chat's current flow (`on_text`), on a photo, voice
+message, file or shared location (`on_media`) and on its buttons (`on_button`). The engine does
+the rest: it loads and saves the chat's `Conversation` row (so a conversation survives
+restarts and moves freely between workers), finds the person, routes `/start <token>`, menu
+buttons, button ids, media and free text, switches to the person's language, and queues every
+answer in the outbox with a key derived from the inbound event, so processing an event twice
+never answers twice. A flow may `keep` something (a half-written report) in the chat's state
+across other flows until it `drop`s it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ from concord.messaging.services import message_enqueue
 logger = logging.getLogger(__name__)
 START, HELP = "start", "help"
 MENU_PREFIX = "menu:"
+KEPT = "_kept"  # Conversation.data key of what flows keep across other flows
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A photo, voice message, video or file sent in the chat, by the channel's file id; the
+    file itself is fetched later by a worker (concord.incidents.attachments)."""
+
+    kind: str  # "photo", "voice", "video" or "document" (incidents' ReportAttachment.Kind)
+    file_id: str
+    size: int | None = None  # bytes, when the channel says (Telegram does, WhatsApp does not)
+    mime: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,17 @@ class Incoming:
     callback_id: str = ""  # Telegram: the callback query to acknowledge
     first_name: str = ""
     language_hint: str = ""  # Telegram: the language of the person's app
+    attachments: tuple[Attachment, ...] = ()  # with a photo or file, `text` is its caption
+    location: Location | None = None
+
+    @property
+    def has_media(self) -> bool:
+        return bool(self.attachments) or self.location is not None
+
+
+# A reply-keyboard row item: a label, or a Telegram KeyboardButton such as
+# {"text": "📍 Send my location", "request_location": True}.
+KeyboardItem = str | dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -53,35 +84,75 @@ class Reply:
     text: str
     html: str
     buttons: tuple[tuple[str, str], ...] = ()  # (id, title)
+    keyboard: tuple[tuple[KeyboardItem, ...], ...] = ()  # Telegram reply keyboard rows
 
 
 class Turn:
     """One incoming message and what the bot answers to it; handed to the flows."""
 
     def __init__(
-        self, incoming: Incoming, conversation: Conversation, person: Person | None
+        self,
+        incoming: Incoming,
+        conversation: Conversation,
+        person: Person | None,
+        chat: TelegramChat | None = None,
     ) -> None:
         self.incoming = incoming
         self.conversation = conversation
         self.person = person
+        self.chat = chat  # the private Telegram chat written from (None on WhatsApp)
         self.language = _language(person, incoming.language_hint)
         self.replies: list[Reply] = []
         self.show_menu = False
         self.toast = ""  # Telegram: the short notice shown where the button was tapped
 
     def say(
-        self, text: str, *, html: str | None = None, buttons: Iterable[tuple[str, str]] = ()
+        self,
+        text: str,
+        *,
+        html: str | None = None,
+        buttons: Iterable[tuple[str, str]] = (),
+        keyboard: Iterable[Iterable[KeyboardItem]] = (),
     ) -> None:
         """Queue an answer. `html` (Telegram) must escape everything that came from people;
-        without it the plain text is escaped whole."""
-        self.replies.append(Reply(text, html if html is not None else esc(text), tuple(buttons)))
+        without it the plain text is escaped whole. `keyboard` (Telegram) replaces the menu
+        under the text field; a message has either `buttons` or a `keyboard`."""
+        rows = tuple(tuple(row) for row in keyboard)
+        html = html if html is not None else esc(text)
+        self.replies.append(Reply(text, html, tuple(buttons), rows))
 
     def menu(self) -> None:
         """Show the main menu with the last answer."""
         self.show_menu = True
 
+    def menu_keyboard(self) -> list[list[KeyboardItem]]:
+        """The main menu as reply-keyboard rows (Telegram), for `say(..., keyboard=...)`."""
+        return [[_(f.menu_label)] for f in menu_flows(self.person)]
+
     def goto(self, flow_name: str, step: str = "", **data: Any) -> None:
+        """Make `flow_name` the chat's current flow; what flows keep (`keep`) stays."""
+        kept = (self.conversation.data or {}).get(KEPT)
         self.conversation.flow, self.conversation.step = flow_name, step
+        self.conversation.data = {**data, KEPT: kept} if kept else data
+
+    def kept(self, name: str) -> dict[str, Any] | None:
+        """What a flow kept for later (a half-written report), whatever flow is current."""
+        data = self.conversation.data if isinstance(self.conversation.data, dict) else {}
+        value = (data.get(KEPT) or {}).get(name)
+        return value if isinstance(value, dict) else None
+
+    def keep(self, name: str, value: dict[str, Any]) -> None:
+        """Keep `value` in the chat's stored state until `drop`, across other flows."""
+        data = dict(self.conversation.data) if isinstance(self.conversation.data, dict) else {}
+        data[KEPT] = {**(data.get(KEPT) or {}), name: value}
+        self.conversation.data = data
+
+    def drop(self, name: str) -> None:
+        data = dict(self.conversation.data) if isinstance(self.conversation.data, dict) else {}
+        kept = {k: v for k, v in (data.get(KEPT) or {}).items() if k != name}
+        data[KEPT] = kept
+        if not kept:
+            del data[KEPT]
         self.conversation.data = data
 
     def not_understood(self) -> None:
@@ -113,6 +184,11 @@ class Flow:
         turn.not_understood()
 
     def on_button(self, turn: Turn, data: str) -> None:
+        turn.not_understood()
+
+    def on_media(self, turn: Turn) -> None:
+        """A photo, voice message, video, file or location (`turn.incoming.attachments`,
+        `.location`; a caption is in `.text`) while this flow is the chat's current one."""
         turn.not_understood()
 
 
@@ -197,7 +273,7 @@ def handle(incoming: Incoming) -> Turn:
     """Answer one incoming message; call inside the inbound event's transaction."""
     conversation = _conversation(incoming)
     person, chat = _chat_person(incoming)
-    turn = Turn(incoming, conversation, person)
+    turn = Turn(incoming, conversation, person, chat)
     with translation.override(turn.language):
         route(turn)
     with translation.override(turn.language):  # linking may have changed the language
@@ -208,7 +284,8 @@ def handle(incoming: Incoming) -> Turn:
 
 
 def route(turn: Turn) -> None:
-    """`/start`, then tapped buttons, then menu labels, then text for the current flow."""
+    """`/start`, then tapped buttons, then media for the current flow, then menu labels, then
+    text for the current flow."""
     incoming = turn.incoming
     command, argument = _command(incoming.text)
     current = FLOWS.get(turn.conversation.flow)
@@ -218,6 +295,11 @@ def route(turn: Turn) -> None:
         begin(turn, FLOWS[HELP] if command == "help" else None)
     elif incoming.data:
         _route_button(turn, incoming.data)
+    elif incoming.has_media:
+        if current is None:
+            turn.not_understood()
+        elif _allowed(turn, current):
+            current.on_media(turn)
     elif (chosen := flow_for_label(incoming.text)) is not None:
         begin(turn, chosen)
     elif current is not None and incoming.text.strip():
@@ -285,7 +367,9 @@ def _enqueue(turn: Turn, chat: TelegramChat | None) -> None:
             "html": reply.html,
             "buttons": [{"id": i, "title": t} for i, t in reply.buttons],
         }
-        if turn.show_menu and n == len(replies) - 1 and not reply.buttons:
+        if reply.keyboard:
+            context["keyboard"] = [list(row) for row in reply.keyboard]
+        if turn.show_menu and n == len(replies) - 1 and not (reply.buttons or reply.keyboard):
             context.update(_menu_markup(turn))
         message_enqueue(
             template="text",
@@ -317,5 +401,5 @@ def _menu_markup(turn: Turn) -> dict[str, Any]:
     buttons, which carry the flow's id so that they work in any language."""
     flows = menu_flows(turn.person)
     if turn.incoming.channel == Channel.TELEGRAM:
-        return {"keyboard": [[_(f.menu_label)] for f in flows]}
+        return {"keyboard": turn.menu_keyboard()}
     return {"buttons": [{"id": MENU_PREFIX + f.name, "title": _(f.menu_label)} for f in flows[:3]]}

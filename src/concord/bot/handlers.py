@@ -14,6 +14,26 @@ from concord.messaging.models import Channel, InboundEvent
 from concord.messaging.providers import provider_for
 
 logger = logging.getLogger(__name__)
+TELEGRAM_TEXT_MAX = 4096  # Telegram's own limit for a message (a caption: 1024)
+# A WhatsApp message may be far longer than Telegram's: kept whole up to this, so the flow can
+# tell the person how long it is instead of silently cutting it.
+WHATSAPP_TEXT_MAX = 65_536
+# Telegram message fields that carry a file, and what kind of report attachment each is.
+TELEGRAM_FILES = (
+    ("voice", "voice"),
+    ("audio", "voice"),
+    ("video", "video"),
+    ("video_note", "video"),
+    ("animation", "video"),
+    ("document", "document"),
+)
+WHATSAPP_FILES = {
+    "image": "photo",
+    "audio": "voice",
+    "voice": "voice",
+    "video": "video",
+    "document": "document",
+}
 
 
 def _obj(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -30,18 +50,67 @@ def _user_id(user: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _location(value: dict[str, Any]) -> engine.Location | None:
+    """A shared location (Telegram Location, WhatsApp location), when its numbers are sane."""
+    lat, lon = _number(value.get("latitude")), _number(value.get("longitude"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return engine.Location(lat, lon)
+
+
+def _telegram_attachments(message: dict[str, Any]) -> tuple[engine.Attachment, ...]:
+    """The file a message carries: the largest size of a photo, or a voice note, audio,
+    video, round video or document."""
+    found: list[engine.Attachment] = []
+    sizes = [s for s in message.get("photo") or [] if isinstance(s, dict) and s.get("file_id")]
+    if sizes:
+        largest = max(
+            sizes, key=lambda s: (_size(s.get("width")) or 0) * (_size(s.get("height")) or 0)
+        )
+        found.append(
+            engine.Attachment(
+                "photo", _str(largest["file_id"]), _size(largest.get("file_size")), "image/jpeg"
+            )
+        )
+    for field, kind in TELEGRAM_FILES:
+        file = _obj(message, field)
+        if _str(file.get("file_id")):
+            mime = _str(file.get("mime_type")) or ("video/mp4" if field == "video_note" else "")
+            found.append(
+                engine.Attachment(kind, file["file_id"], _size(file.get("file_size")), mime)
+            )
+            break  # a message carries one file (an animation also comes as a document)
+    return tuple(found)
+
+
+def _telegram_location(message: dict[str, Any]) -> engine.Location | None:
+    location = _obj(message, "location") or _obj(_obj(message, "venue"), "location")
+    return _location(location) if location else None
+
+
 def telegram_message(event: InboundEvent, message: dict[str, Any]) -> bool:
     """Private chats only: in groups the bot listens to the network, it does not chat."""
     chat, sender = _obj(message, "chat"), _obj(message, "from")
     if chat.get("type") != "private" or _user_id(chat) is None or sender.get("is_bot"):
         return False
+    text = _str(message.get("text")) or _str(message.get("caption"))
     incoming = engine.Incoming(
         channel=Channel.TELEGRAM,
         chat_key=str(chat["id"]),
         event_id=event.pk,
-        text=_str(message.get("text"))[:4096],
+        text=text[:TELEGRAM_TEXT_MAX],
         first_name=_str(sender.get("first_name"))[:64],
         language_hint=_str(sender.get("language_code")),
+        attachments=_telegram_attachments(message),
+        location=_telegram_location(message),
     )
     engine.handle(incoming)
     return True
@@ -93,9 +162,13 @@ def whatsapp_message(event: InboundEvent, message: dict[str, Any]) -> bool:
         channel=Channel.WHATSAPP,
         chat_key=phone,
         event_id=event.pk,
-        text=text[:4096],
+        text=text[:WHATSAPP_TEXT_MAX],
         data=data[:256],
         first_name=_str(_obj(contact, "profile").get("name"))[:64],
+        attachments=_whatsapp_attachments(message),
+        location=_location(_obj(message, "location"))
+        if message.get("type") == "location"
+        else None,
     )
     engine.handle(incoming)
     return True
@@ -114,7 +187,19 @@ def _whatsapp_content(message: dict[str, Any]) -> tuple[str, str]:
     if kind == "button":
         button = _obj(message, "button")
         return _str(button.get("text")), _str(button.get("payload"))
+    if kind in WHATSAPP_FILES:
+        return _str(_obj(message, str(kind)).get("caption")), ""
     return "", ""
+
+
+def _whatsapp_attachments(message: dict[str, Any]) -> tuple[engine.Attachment, ...]:
+    """An image, voice note, audio, video or document, by its media id (no size is sent)."""
+    kind = _str(message.get("type"))
+    media = _obj(message, kind) if kind in WHATSAPP_FILES else {}
+    if not _str(media.get("id")):
+        return ()
+    mime = _str(media.get("mime_type")).split(";", 1)[0].strip()
+    return (engine.Attachment(WHATSAPP_FILES[kind], media["id"], None, mime),)
 
 
 def register() -> None:

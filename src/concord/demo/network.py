@@ -21,6 +21,7 @@ from faker import Faker
 
 from concord.accounts.models import User
 from concord.demo import catalog
+from concord.demo.incidents import demo_incidents_build
 from concord.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin
 from concord.demo.organisations import OrganisationMaker
 from concord.demo.people import (
@@ -115,6 +116,7 @@ class _Builder:
         self._save_people()
         users = _demo_users_create(self.plans)
         ProgrammeBuilder(self.rng, users["coordinator"]).run()
+        demo_incidents_build(users=users)
 
     def _plan(self, code: str, profile: Profile, roles: list[str]) -> PersonPlan:
         region = self.regions[code]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -115,3 +116,35 @@ def _region_keys(region: Region) -> set[str]:
 
 def _city_fold(text: str) -> str:
     return _CITY_WORDS_RE.sub("", name_fold(text)).strip()
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def neighbouring_regions(*, region: Region, count: int) -> list[Region]:
+    """The `count` regions of the same country whose administrative centres lie nearest to
+    this region's. The country packs carry no borders; the nearest centres stand in for them
+    (documented in docs/regions.md)."""
+    if region.capital is None:
+        return []
+    here = region.capital
+    others = (
+        Region.objects.filter(country_id=region.country_id, capital__isnull=False)
+        .exclude(pk=region.pk)
+        .select_related("capital")
+    )
+    distances = []
+    for other in others:
+        centre = other.capital
+        assert centre is not None  # filtered above
+        km = distance_km(here.latitude, here.longitude, centre.latitude, centre.longitude)
+        distances.append((km, other.pk, other))
+    return [other for _km, _pk, other in sorted(distances)[:count]]

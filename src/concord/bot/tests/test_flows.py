@@ -65,7 +65,12 @@ def test_an_english_reader_gets_english(region: Region) -> None:
     TelegramChat.objects.create(chat_id=CHAT, kind="private", person=reader)
     replies = deliver(message_update("/start", lang="ru"))  # the app's language does not matter
     assert "Hello, John!" in texts(replies)
-    assert replies[-1].context["keyboard"] == [["📅 My events"], ["📞 Whom to call"], ["❓ Help"]]
+    assert replies[-1].context["keyboard"] == [
+        ["📅 My events"],
+        ["📞 Whom to call"],
+        ["🆘 Report a problem"],
+        ["❓ Help"],
+    ]
 
 
 def test_a_russian_reader_gets_russian(linked: TelegramChat) -> None:
@@ -207,7 +212,7 @@ def test_the_same_flows_on_whatsapp(person: Person, invitation: Registration) ->
     assert [b["id"] for b in replies[-1].context["buttons"]] == [
         "menu:my_events",
         "menu:whom_to_call",
-        "menu:help",
+        "menu:report",
     ]
     tap = {"type": "button_reply", "button_reply": {"id": "menu:my_events", "title": "x"}}
     replies = wa_deliver({"id": "wamid.2", "type": "interactive", "interactive": tap})

@@ -81,7 +81,7 @@ def test_start_with_a_token_links_and_greets_in_the_persons_language(person: Per
     assert ru("Hello, %(name)s! I know you now.") % {"name": "Анна"} in texts(replies)
     assert all(m.chat is not None and m.chat.chat_id == CHAT for m in replies)
     keyboard = replies[-1].context["keyboard"]
-    assert keyboard == menu_ru("📅 My events", "📞 Whom to call", "❓ Help")
+    assert keyboard == menu_ru("📅 My events", "📞 Whom to call", "🆘 Report a problem", "❓ Help")
     assert Conversation.objects.get(chat_key=str(CHAT)).person == person
 
 
@@ -108,12 +108,12 @@ def test_an_unknown_link_through_the_bot(db: None) -> None:
     assert ru("This link is not valid.") in texts(replies)
 
 
-def test_an_unlinked_chat_is_told_how_to_get_a_link_and_sees_only_help(db: None) -> None:
+def test_an_unlinked_chat_is_told_how_to_get_a_link_and_may_report_a_problem(db: None) -> None:
     replies = deliver(message_update("/start", lang="en"))
     assert "ask your coordinator to send you your personal link" in texts(replies)
-    assert replies[-1].context["keyboard"] == [["❓ Help"]]
+    assert replies[-1].context["keyboard"] == [["🆘 Report a problem"], ["❓ Help"]]
     replies = deliver(message_update("/start", chat_id=7003))  # a Russian app: Russian
-    assert replies[-1].context["keyboard"] == menu_ru("❓ Help")
+    assert replies[-1].context["keyboard"] == menu_ru("🆘 Report a problem", "❓ Help")
 
 
 def test_an_unlinked_chat_asking_for_events_is_offered_to_link(db: None) -> None:

@@ -47,6 +47,15 @@ MISCONFIGURED_RETRY_SECONDS = 60.0
 _ADDRESS_NOT_FOUND = ("chat not found", "user not found", "peer_id_invalid")
 _NOT_MODIFIED = "message is not modified"
 _TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+")
+_KEYBOARD_BUTTON_FIELDS = ("text", "request_location", "request_contact")
+# Bots may download files of up to 20 MB (getFile); larger ones are refused with this.
+FILE_MAX_BYTES = 20 * 1024 * 1024
+_FILE_TOO_BIG = "file is too big"
+
+
+class FileTooLarge(Rejected):
+    """A file the channel will not hand over (over 20 MB for a Telegram bot) or that is
+    larger than the caller accepts: no retry can fetch it."""
 
 
 class _RedactToken(logging.Filter):
@@ -88,13 +97,22 @@ def inline_keyboard(buttons: tuple[Button, ...]) -> dict[str, Any]:
     return {"inline_keyboard": rows}
 
 
-def reply_keyboard(rows: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    """The bot's menu under the text field; persistent so it does not disappear after a tap."""
+def reply_keyboard(rows: tuple[tuple[str | dict[str, Any], ...], ...]) -> dict[str, Any]:
+    """The bot's menu under the text field; persistent so it does not disappear after a tap.
+
+    A row item is a label, or a KeyboardButton as a dict ({"text": "📍 Send my location",
+    "request_location": True}: the tap shares the phone's location)."""
     return {
-        "keyboard": [[{"text": label} for label in row] for row in rows],
+        "keyboard": [[_keyboard_button(item) for item in row] for row in rows],
         "resize_keyboard": True,
         "is_persistent": True,
     }
+
+
+def _keyboard_button(item: str | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(item, dict):
+        return {key: value for key, value in item.items() if key in _KEYBOARD_BUTTON_FIELDS}
+    return {"text": item}
 
 
 def _reply_markup(outgoing: Outgoing) -> dict[str, Any] | None:
@@ -216,6 +234,18 @@ class TelegramProvider:
         base = settings.TELEGRAM_API_BASE_URL.rstrip("/")
         return f"{base}/file/bot{settings.TELEGRAM_BOT_TOKEN}/{file['file_path']}"
 
+    def download_file(self, file_id: str, *, max_bytes: int = FILE_MAX_BYTES) -> bytes:
+        """The content of a file a person sent (getFile, then the file link). FileTooLarge
+        when Telegram refuses it as too big or it is over `max_bytes`; RetryLater for a
+        timeout or a 5xx; Rejected for an unknown or expired file."""
+        try:
+            url = self.get_file_url(file_id)
+        except Rejected as error:
+            if _FILE_TOO_BIG in str(error).lower():
+                raise FileTooLarge(str(error)) from None
+            raise
+        return download(url, max_bytes=max_bytes, what="Telegram file")
+
     # --- the one way to the API --------------------------------------------------------------
 
     def call(self, method: str, params: dict[str, Any], *, timeout: float | None = None) -> Any:
@@ -231,6 +261,40 @@ class TelegramProvider:
         except httpx.TransportError as error:
             raise RetryLater(f"Telegram {method}: {type(error).__name__}") from None
         return _result_or_raise(method, response)
+
+
+def download(
+    url: str, *, max_bytes: int, what: str, headers: dict[str, str] | None = None
+) -> bytes:
+    """GET a file, refusing it as soon as it grows over `max_bytes` (never all in memory).
+    The URL may contain a token: errors never show it."""
+    timeout = float(settings.CONCORD_CHANNEL_TIMEOUT)
+    try:
+        with _client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise _download_error(what, response.status_code)
+            return _read_at_most(response, max_bytes, what)
+    except httpx.TimeoutException:
+        raise RetryLater(f"{what}: download timed out") from None
+    except httpx.TransportError as error:
+        raise RetryLater(f"{what}: {type(error).__name__}") from None
+
+
+def _read_at_most(response: httpx.Response, max_bytes: int, what: str) -> bytes:
+    chunks, total = [], 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise FileTooLarge(f"{what}: larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _download_error(what: str, status: int) -> Exception:
+    reason = f"{what}: download answered {status}"
+    if status == 429 or status >= 500:
+        return RetryLater(reason)
+    return Rejected(reason)  # 401/403/404: the link expired or the file is gone
 
 
 def _answer(response: httpx.Response) -> dict[str, Any]:

@@ -28,6 +28,9 @@ from concord.messaging.providers.base import (
     WhatsAppTemplate,
 )
 
+# One download helper and one "too large" error for both chat channels.
+from concord.messaging.providers.telegram import FileTooLarge, download
+
 logger = logging.getLogger(__name__)
 
 # One client for the process: keeps connections to graph.facebook.com open between sends.
@@ -92,6 +95,27 @@ class WhatsAppProvider:
             raise RetryLater(f"WhatsApp timed out after {self.timeout:g} s") from error
         except httpx.HTTPError as error:
             raise RetryLater(f"WhatsApp unreachable: {type(error).__name__}: {error}") from error
+
+    def download_media(self, media_id: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """A file a person sent: `GET /{media-id}` gives a short-lived URL (and the size and
+        type), then the URL is fetched with the same token. Returns (content, MIME type).
+        FileTooLarge when it is over `max_bytes`; the usual channel errors otherwise."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = _http.get(
+                f"{self.base_url}/{media_id}", headers=headers, timeout=self.timeout
+            )
+        except httpx.TimeoutException as error:
+            raise RetryLater(f"WhatsApp media {media_id}: timed out") from error
+        except httpx.HTTPError as error:
+            raise RetryLater(f"WhatsApp media {media_id}: {type(error).__name__}") from error
+        if not response.is_success:
+            raise self._error(response)
+        url, mime, size = _media_info(response)
+        if size is not None and size > max_bytes:
+            raise FileTooLarge(f"WhatsApp media {media_id}: {size} bytes")
+        content = download(url, max_bytes=max_bytes, what="WhatsApp media", headers=headers)
+        return content, mime
 
     def _error(self, response: httpx.Response) -> ChannelError:
         code, detail = _graph_error(response)
@@ -238,6 +262,20 @@ def _result(response: httpx.Response) -> SendResult:
             f"WhatsApp accepted the message without an id: {response.text[:200]}"
         ) from error
     return SendResult(provider_message_id=str(wamid))
+
+
+def _media_info(response: httpx.Response) -> tuple[str, str, int | None]:
+    """(url, mime_type, file_size) of a media object; Meta sends the size as a string."""
+    try:
+        info = response.json()
+        url = str(info["url"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise Rejected(f"WhatsApp media without a URL: {response.text[:200]}") from error
+    try:
+        size: int | None = int(info.get("file_size"))
+    except (TypeError, ValueError):
+        size = None
+    return url, str(info.get("mime_type") or ""), size
 
 
 def _graph_error(response: httpx.Response) -> tuple[int | None, str]:

@@ -14,7 +14,7 @@ from typing import Any
 from concord.testing.fakes.telegram.errors import ApiError, bad_request
 from concord.testing.fakes.telegram.keyboards import inline_keyboard_of, parse_reply_markup
 from concord.testing.fakes.telegram.markup import message_text
-from concord.testing.fakes.telegram.state import Chat, FakeState, Webhook
+from concord.testing.fakes.telegram.state import BOT_FILE_MAX_BYTES, Chat, FakeState, Webhook
 
 Params = dict[str, Any]
 Method = Callable[[FakeState, Params], Any]
@@ -248,6 +248,8 @@ def get_file(state: FakeState, params: Params) -> Any:
     stored = state.files.get(str(params.get("file_id") or ""))
     if stored is None:
         raise bad_request("invalid file_id")
+    if stored.size > BOT_FILE_MAX_BYTES:
+        raise bad_request("file is too big")
     return stored.as_dict()
 
 

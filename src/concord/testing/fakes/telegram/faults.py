@@ -134,6 +134,12 @@ class FaultControls:
         with self._state.lock:
             self._state.unknown_chats.add(parse_chat_id(chat_id))
 
+    def forget_file(self, file_id: str) -> None:
+        """The file can no longer be had: getFile answers 400 "invalid file_id" and its old
+        download link 404, as for a file_id that is no longer valid for the bot."""
+        with self._state.lock:
+            self._state.files.pop(file_id, None)
+
     def migrate_group(self, chat_id: int, new_chat_id: int | None = None) -> int:
         """The group becomes a supergroup: the old id answers 400 with migrate_to_chat_id,
         the new one (returned) works."""

@@ -75,18 +75,27 @@ class Chat:
         return message_id
 
 
+# Bots may download files of up to 20 MB; getFile refuses larger ones ("file is too big").
+BOT_FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
 @dataclass
 class StoredFile:
     file_id: str
     file_unique_id: str
     file_path: str
     content: bytes
+    declared_size: int | None = None  # a large file's size, without holding its bytes
+
+    @property
+    def size(self) -> int:
+        return self.declared_size if self.declared_size is not None else len(self.content)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
-            "file_size": len(self.content),
+            "file_size": self.size,
             "file_path": self.file_path,
         }
 
@@ -215,13 +224,18 @@ class FakeState:
             self.updates = [update for update in self.updates if update["update_id"] >= offset]
         return [dict(update) for update in self.updates[:limit]]
 
-    def add_file(self, content: bytes, *, folder: str, suffix: str) -> StoredFile:
+    def add_file(
+        self, content: bytes, *, folder: str, suffix: str, size: int | None = None
+    ) -> StoredFile:
+        """A file people sent; `size` declares a large one (its bytes are never served:
+        getFile refuses files over 20 MB, as for real bots)."""
         number = next(self.ids)
         stored = StoredFile(
             file_id=f"AgAC{secrets.token_urlsafe(24)}",
             file_unique_id=f"AQAD{secrets.token_urlsafe(8)}",
             file_path=f"{folder}/file_{number}.{suffix}",
             content=content,
+            declared_size=size,
         )
         self.files[stored.file_id] = stored
         return stored

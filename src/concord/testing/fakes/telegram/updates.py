@@ -135,13 +135,16 @@ class UpdateBuilders:
         *,
         caption: str | None = None,
         content: bytes = SAMPLE_JPEG,
+        file_size: int | None = None,
         user: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A photo in two sizes, as Telegram sends them; both can be fetched with getFile."""
+        """A photo in two sizes, as Telegram sends them; both can be fetched with getFile
+        (unless `file_size` declares the large one over 20 MB)."""
         with self._state.lock:
             sizes = []
             for width, height in ((90, 67), (1280, 960)):
-                stored = self._state.add_file(content, folder="photos", suffix="jpg")
+                declared = file_size if width > 90 else None
+                stored = self._state.add_file(content, folder="photos", suffix="jpg", size=declared)
                 size = stored.as_dict()
                 del size["file_path"]
                 sizes.append({**size, "width": width, "height": height})
@@ -160,6 +163,35 @@ class UpdateBuilders:
         voice = {**stored.as_dict(), "duration": duration, "mime_type": "audio/ogg"}
         del voice["file_path"]
         return self._incoming(chat_id, user, voice=voice)
+
+    def make_file_update(
+        self,
+        chat_id: ChatId,
+        field: str = "document",
+        *,
+        content: bytes = b"%PDF-1.4\n%%EOF\n",
+        mime_type: str = "application/pdf",
+        file_name: str | None = "report.pdf",
+        file_size: int | None = None,
+        caption: str | None = None,
+        user: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A document, video, audio or video_note (`field`) with its file; `file_size`
+        declares a large one (over 20 MB getFile refuses it)."""
+        folders = {"document": "documents", "video": "videos", "audio": "music"}
+        with self._state.lock:
+            stored = self._state.add_file(
+                content, folder=folders.get(field, "video_notes"), suffix="bin", size=file_size
+            )
+        file: dict[str, Any] = {**stored.as_dict()}
+        del file["file_path"]
+        if field != "video_note":
+            file["mime_type"] = mime_type
+        if file_name and field in ("document", "audio", "video"):
+            file["file_name"] = file_name
+        if field in ("video", "audio", "video_note"):
+            file["duration"] = 5
+        return self._incoming(chat_id, user, caption=caption, **{field: file})
 
     def make_migration_update(
         self, old_chat_id: int, new_chat_id: int, *, side: str = "old"

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from concord.testing.fakes.whatsapp import control, graph, webhooks
+from concord.testing.fakes.whatsapp.media import DOWNLOAD_PATH, MediaStore
 from concord.testing.fakes.whatsapp.rules import wa_id
 from concord.testing.fakes.whatsapp.state import FakeState, Outcome, SentMessage
 from concord.testing.fakes.whatsapp.webhooks import (
@@ -31,10 +32,16 @@ from concord.testing.fakes.whatsapp.webhooks import (
 from concord.testing.fakes.whatsapp.wire import Reply, Request
 
 _MESSAGES = re.compile(r"^/v\d+\.\d+/(?P<object_id>[^/]+)/messages/?$")
-_MIME = {"image": "image/jpeg", "audio": "audio/ogg; codecs=opus", "document": "application/pdf"}
+_OBJECT = re.compile(r"^/v\d+\.\d+/(?P<object_id>\d+)/?$")
+_MIME = {
+    "image": "image/jpeg",
+    "audio": "audio/ogg; codecs=opus",
+    "video": "video/mp4",
+    "document": "application/pdf",
+}
 
 
-class FakeWhatsApp(FakeState):
+class FakeWhatsApp(FakeState, MediaStore):
     """Start it, point WHATSAPP_API_BASE_URL at `base_url`, and talk to it like to Meta."""
 
     def __init__(
@@ -50,6 +57,7 @@ class FakeWhatsApp(FakeState):
         log: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
+        self._init_media()
         self.host, self.port, self.api_version = "127.0.0.1", port, api_version
         self.token, self.phone_number_id, self.app_secret = token, phone_number_id, app_secret
         self.business = Business(phone_number_id, display_phone_number, "200000000000001")
@@ -168,18 +176,24 @@ class FakeWhatsApp(FakeState):
         content.update({k: v for k, v in {"name": label, "address": address}.items() if v})
         return self._from_user(phone, "location", content, "Test User")
 
-    def user_sends_media(self, phone: str, kind: str = "image", *, caption: str = "") -> str:
-        """An image, audio (a voice note), or document; the media id is random."""
-        content: dict[str, Any] = {
-            "id": str(secrets.randbelow(10**15)),
+    def user_sends_media(
+        self, phone: str, kind: str = "image", *, caption: str = "", content: bytes | None = None
+    ) -> str:
+        """An image, audio (a voice note), video or document. The media is kept so that
+        `GET /{media-id}` and its download URL serve it (`media[...]`, `forget_media`)."""
+        media = self.add_media(kind, _MIME[kind], content)
+        body: dict[str, Any] = {
+            "id": media.media_id,
             "mime_type": _MIME[kind],
-            "sha256": secrets.token_hex(32),
+            "sha256": media.sha256,
         }
-        if caption:
-            content["caption"] = caption
+        if caption and kind != "audio":
+            body["caption"] = caption
         if kind == "audio":
-            content["voice"] = True
-        return self._from_user(phone, kind, content, "Test User")
+            body["voice"] = True
+        if kind == "document":
+            body["filename"] = "report.pdf"
+        return self._from_user(phone, kind, body, "Test User")
 
     def _last_sent(self, phone: str) -> SentMessage | None:
         sent = self.sent_messages(phone)
@@ -204,6 +218,10 @@ class FakeWhatsApp(FakeState):
             reply = control.handle(self, request)
             self._log_line(f"{request.method} {request.path} → {reply.status}")
             return reply
+        if request.method == "GET" and (media := _OBJECT.match(request.path)):
+            return self.media_info(request, media["object_id"])
+        if request.method == "GET" and request.path == DOWNLOAD_PATH:
+            return self.media_download(request)
         match = _MESSAGES.match(request.path)
         if request.method == "POST" and match:
             outcome = self._messages(request, match["object_id"])
@@ -290,10 +308,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(reply)
 
     def _write(self, reply: Reply) -> None:
-        body = json.dumps(reply.payload, ensure_ascii=False).encode()
+        body = (
+            reply.raw
+            if reply.raw is not None
+            else json.dumps(reply.payload, ensure_ascii=False).encode()
+        )
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)

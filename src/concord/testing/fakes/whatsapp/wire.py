@@ -24,3 +24,5 @@ class Reply:
     hang: float = 0.0  # hold the answer back this long (a timeout after acceptance)
     disconnect: bool = False  # close the connection without answering
     after: Callable[[], None] | None = None  # queues status webhooks, before the answer
+    raw: bytes | None = None  # a file's bytes instead of JSON (media downloads)
+    content_type: str = "application/json; charset=UTF-8"
