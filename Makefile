@@ -38,6 +38,7 @@ bench: $(STAMP) compilemessages
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.programme
 	$(BIN)/python -m bench.messaging
+	$(BIN)/python -m bench.incidents
 
 # Refresh the catalogues; English is the source language, so msgen fills it from the source.
 messages: $(STAMP)

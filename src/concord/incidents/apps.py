@@ -8,5 +8,6 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
-        # The alert and feedback messages register their renderers on import.
-        from concord.incidents import messages  # noqa: F401
+        # The alert, feedback and tension messages register their renderers on import, in
+        # every process (the worker renders them whichever job queued them).
+        from concord.incidents import messages, tension  # noqa: F401

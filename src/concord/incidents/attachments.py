@@ -31,7 +31,7 @@ from concord.incidents.services.timeline import entry_add
 from concord.messaging.models import Channel
 from concord.messaging.providers import provider_for
 from concord.messaging.providers.base import ChannelError, Rejected, RetryLater
-from concord.messaging.providers.telegram import FileTooLarge
+from concord.messaging.providers.files import FileTooLarge
 
 logger = logging.getLogger(__name__)
 A = ReportAttachment

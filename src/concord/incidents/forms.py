@@ -14,6 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from concord.accounts.scoping import Scope
+from concord.core.forms import ConfirmForm
 from concord.directory.contacts import phone_normalise
 from concord.directory.models import EthnicCommunity, Person
 from concord.incidents.models import Case, Category, CircleMember, Report, ReportAttachment
@@ -34,6 +35,16 @@ def _textarea(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _search_field(label: Any) -> forms.CharField:
+    """An optional search box of up to 100 characters, without the browser's suggestions."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
 # --- the case list --------------------------------------------------------------------------
 
 
@@ -47,12 +58,7 @@ class CaseFilterForm(forms.Form):
         ("region", _("by region")),
     )
 
-    q = forms.CharField(
-        label=_("Case number or words"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = _search_field(_("Case number or words"))
     status = forms.ChoiceField(
         label=_("Open or closed"),
         required=False,
@@ -248,12 +254,7 @@ class PhoneReportForm(ReportForm):
         empty_label=_("Not in the directory"),
         widget=forms.RadioSelect,
     )
-    find = forms.CharField(
-        label=_("Find the caller in the directory"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    find = _search_field(_("Find the caller in the directory"))
 
     field_order = ["reporter_name", "reporter_phone", "find", "reporter"]
 
@@ -294,16 +295,6 @@ def _person_label(person: Person) -> str:
 # --- actions on a case ----------------------------------------------------------------------
 
 
-class ConfirmMixin(forms.Form):
-    """Invalidating and resolving are sent twice: first to read what happens, then to confirm."""
-
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    @property
-    def is_confirmed(self) -> bool:
-        return bool(self.cleaned_data.get("confirmed"))
-
-
 class ReasonField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Reason"))
@@ -327,13 +318,13 @@ class TransitionForm(forms.Form):
     )
 
 
-class InvalidateForm(ConfirmMixin):
+class InvalidateForm(ConfirmForm):
     prefix = "invalidate"  # several forms share the case page
 
     comment = ReasonField(label=_("Why is the report not true or not for us?"))
 
 
-class ResolveForm(ConfirmMixin):
+class ResolveForm(ConfirmForm):
     prefix = "resolve"  # several forms share the case page
 
     outcome = forms.CharField(
@@ -392,12 +383,7 @@ class CircleMemberForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = _search_field(_("Search"))
 
     @property
     def text(self) -> str:

@@ -25,6 +25,11 @@ from concord.incidents.services.circles import circle_people
 from concord.regions.models import Region
 
 S = Case.State
+# Timeline entries written for a report: their author is the reporter, whom the reports show
+# or withhold viewer by viewer, so the timeline never names them.
+REPORTER_ENTRIES = frozenset({CaseEntry.Kind.OPENED, CaseEntry.Kind.REPORT})
+# A voice (or a video, which carries one) can identify the reporter as surely as a name.
+IDENTIFYING_KINDS = frozenset({ReportAttachment.Kind.VOICE, ReportAttachment.Kind.VIDEO})
 
 
 def cases_visible(*, scope: Scope) -> QuerySet[Case]:
@@ -115,8 +120,21 @@ def _report_view(scope: Scope, report: Report, exact: bool) -> ReportView:
         reporter_phone=phone if shown else "",
         reporter_withheld=not shown,
         place=place,
-        attachments=list(report.attachments.all()),
+        attachments=[
+            a for a in report.attachments.all() if shown or a.kind not in IDENTIFYING_KINDS
+        ],
     )
+
+
+def entry_actor_name(entry: CaseEntry) -> str:
+    """Who did what a timeline entry records, as any viewer of the case may read it."""
+    if entry.kind in REPORTER_ENTRIES:
+        return ""
+    if entry.actor_person is not None:
+        return entry.actor_person.full_name
+    if entry.actor_user is not None:
+        return entry.actor_user.get_full_name() or entry.actor_user.email
+    return ""
 
 
 def _owns(scope: Scope, case: Case) -> bool:

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -213,7 +213,10 @@ def _contributions(
 
 
 def _zone(region: Region) -> ZoneInfo:
-    return ZoneInfo(region.timezone or settings.TIME_ZONE)
+    try:
+        return ZoneInfo(region.timezone or settings.TIME_ZONE)
+    except (ValueError, ZoneInfoNotFoundError):  # a mistyped zone must not hide the region
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 def _day_ends(

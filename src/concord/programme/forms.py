@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from concord.accounts.scoping import Scope
+from concord.core.forms import ConfirmForm
 from concord.directory.models import Organisation, Person, PersonRole
 from concord.programme.models import Event, InvitedRegion, ProgrammeYear, Registration
 from concord.programme.selectors import EventFilter
@@ -347,16 +348,6 @@ class InvitePeopleForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Anyone the viewer may see: the service says why someone cannot be invited.
         self.fields["people"].queryset = scope.people().select_related("region")  # type: ignore[attr-defined]
-
-
-class ConfirmForm(forms.Form):
-    """Destructive actions are submitted twice: first to see what happens, then to confirm."""
-
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    @property
-    def is_confirmed(self) -> bool:
-        return bool(self.cleaned_data.get("confirmed"))
 
 
 class ReasonField(forms.CharField):

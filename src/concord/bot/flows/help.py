@@ -20,7 +20,8 @@ class Help(Flow):
                 _(
                     "I help the members of the network: I remind you of events, take your "
                     "answers to invitations and tell you whom to call in your region. "
-                    "To start, ask your coordinator for your personal link and tap it."
+                    "To start, ask your coordinator for your personal link and tap it. "
+                    "You can report a problem right away, without the link."
                 )
             )
         else:

@@ -45,8 +45,8 @@ class Start(Flow):
         turn.say(line % {"name": name}, html=line % {"name": esc(name)})
         turn.say(
             _(
-                "Here you can answer invitations, see your events and find whom to call in "
-                "your region. Choose a button below."
+                "Here you can answer invitations, see your events, find whom to call in "
+                "your region and report a problem. Choose a button below."
             )
         )
 
@@ -59,3 +59,4 @@ class Start(Flow):
                 "that is all."
             )
         )
+        turn.say(_("You can report a problem right away, without the link."))

@@ -265,7 +265,8 @@ def test_a_location_outside_every_region_is_refused(linked: TelegramChat) -> Non
     say("Драка")
     tap("report:next")
     replies = send_media(location={"latitude": -33.87, "longitude": 151.21})  # Sydney
-    assert ru("This place is outside every region we cover.") in texts(replies)
+    outside = "This place is outside every region we cover. Please type the city where it happens."
+    assert ru(outside) in texts(replies)
     assert Conversation.objects.get(chat_key=str(CHAT)).step == "where"
     assert draft()["text"] == "Драка"  # type: ignore[index]
 
@@ -359,7 +360,9 @@ def test_an_unlinked_person_types_a_region(db: None, region: Region) -> None:
 def test_next_with_nothing_given_is_refused(linked: TelegramChat) -> None:
     say(ru(REPORT))
     replies = tap("report:next")
-    assert ru("Please tell first what happened") in texts(replies)
+    assert ru(
+        "Please tell first what happened: write a few words, or send a photo or a voice message."
+    ) in texts(replies)
     assert Conversation.objects.get(chat_key=str(CHAT)).step == "what"
 
 
@@ -367,10 +370,11 @@ def test_a_photo_of_50_mb_is_refused_at_once_and_the_report_kept(linked: Telegra
     say(ru(REPORT))
     say("Разбили витрину")
     replies = send_media(photo=photo(size=50 * MB))
-    assert (
-        ru("This file is too large to keep: the limit is %(limit)d MB.") % {"limit": 20}
-        in (texts(replies).split(" Your")[0])
+    too_large = ru(
+        "This file is too large to keep: the limit is %(limit)d MB. Your report "
+        "is kept; you can describe in words what the file shows."
     )
+    assert too_large % {"limit": 20} in texts(replies)
     kept = draft()
     assert kept is not None and kept["files"] == [] and kept["text"] == "Разбили витрину"
     assert button_ids(replies[-1]) == ["report:next", "report:cancel"]
@@ -492,7 +496,9 @@ def test_the_report_flow_on_whatsapp(wa_person: Person, region: Region, city: Ci
     assert "1. " in when and ru("Answer with the number.") in when
     wa_text("1")
     review = wa_text("4")  # someone is hurt
-    assert ru("Please check your report.") in texts(review)
+    assert ru("Please check your report. May the police and officials know your name?") in texts(
+        review
+    )
     wa_text("2")  # send without the name
     report = Report.objects.get()
     assert (report.source, report.reply_channel, report.reply_address) == (

@@ -26,6 +26,7 @@ from concord.directory.models import (
     PersonRole,
     fold_for_search,
 )
+from concord.incidents.models import Case, ClusterAlert, Report, TensionAlert
 from concord.programme.models import (
     Disruption,
     Event,
@@ -288,6 +289,10 @@ def demo_digest() -> str:
 
 
 def demo_network_delete() -> None:
+    Report.objects.all().delete()  # reports protect their cases
+    Case.objects.all().delete()
+    ClusterAlert.objects.all().delete()
+    TensionAlert.objects.all().delete()
     User.objects.filter(email__in=[login.email for login in DEMO_LOGINS]).delete()
     EthnicAffiliation.objects.all().delete()  # protects consents and communities
     Person.objects.all().delete()

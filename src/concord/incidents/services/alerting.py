@@ -157,7 +157,8 @@ def reporter_notify(*, report: Report, event: str) -> None:
         context={"case": report.case_id, "report": report.pk, "event": event},
         dedupe_key=f"incident:{report.case_id}:reporter:{report.pk}:{event}:"
         + _stamp(report, event),
-        priority=ALERT,
+        # After the alerts: in a surge the circle hears first; alone, it is still sent at once.
+        priority=OutboundMessage.Priority.NORMAL,
         **recipient,
     )
 

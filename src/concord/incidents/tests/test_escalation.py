@@ -4,6 +4,7 @@ a case stuck without an owner."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +26,7 @@ def net() -> Network:
 
 
 @pytest.fixture
-def clock() -> time_machine.Traveller:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -50,7 +51,7 @@ def severe_case(net: Network) -> Case:
 
 
 def test_an_untaken_case_climbs_the_tiers_on_time_then_reminds(
-    net: Network, clock: time_machine.Coordinates
+    net: Network, clock: time_machine.Traveller
 ) -> None:
     case = severe_case(net)  # severity 4: 10 minutes per tier, reminders every 5
     clock.shift(timedelta(minutes=9, seconds=59))
@@ -77,9 +78,7 @@ def test_an_untaken_case_climbs_the_tiers_on_time_then_reminds(
     assert case.next_escalation_at == timezone.now() + timedelta(minutes=5)
 
 
-def test_taking_the_case_stops_the_escalation(
-    net: Network, clock: time_machine.Coordinates
-) -> None:
+def test_taking_the_case_stops_the_escalation(net: Network, clock: time_machine.Traveller) -> None:
     case = severe_case(net)
     clock.shift(timedelta(minutes=10))
     escalations_run()
@@ -91,7 +90,7 @@ def test_taking_the_case_stops_the_escalation(
 
 
 def test_a_minor_case_waits_its_severity_s_time(
-    net: Network, clock: time_machine.Coordinates
+    net: Network, clock: time_machine.Traveller
 ) -> None:
     case = net.report(text="Соседи поругались", hurt=Report.Hurt.NO).case
     assert case.severity == 1
@@ -102,7 +101,7 @@ def test_a_minor_case_waits_its_severity_s_time(
 
 
 def test_a_policy_change_applies_to_new_cases_only(
-    net: Network, clock: time_machine.Coordinates
+    net: Network, clock: time_machine.Traveller
 ) -> None:
     before = severe_case(net)
     EscalationPolicy.objects.filter(severity=4).update(acknowledge_minutes=3)
@@ -115,7 +114,7 @@ def test_a_policy_change_applies_to_new_cases_only(
 
 
 def test_the_periodic_check_finds_a_case_stuck_without_an_owner(
-    net: Network, clock: time_machine.Coordinates
+    net: Network, clock: time_machine.Traveller
 ) -> None:
     case = severe_case(net)
     Case.objects.filter(pk=case.pk).update(next_escalation_at=None)  # as if a bug lost it
@@ -126,7 +125,7 @@ def test_the_periodic_check_finds_a_case_stuck_without_an_owner(
 
 
 def test_a_case_with_nobody_to_alert_is_alerted_once_somebody_exists(
-    net: Network, clock: time_machine.Coordinates
+    net: Network, clock: time_machine.Traveller
 ) -> None:
     from concord.directory.models import Person
 

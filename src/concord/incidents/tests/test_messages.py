@@ -65,6 +65,6 @@ def test_the_reporter_hears_the_case_number_in_russian_by_default(net: Network) 
     case = net.report().case
     with translation.override("ru"):
         notice = rendered("incidents.report_received", net.reporter.pk)  # type: ignore[union-attr]
-    assert f"№ {case.pk}" in notice.text
+    assert f"Спасибо. Ваше сообщение зарегистрировано: случай № {case.pk}." in notice.text
     assert "112" in notice.text
     assert Case.objects.count() == 1

@@ -140,6 +140,10 @@ def _client(user: User | None) -> Client:
     return client
 
 
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def _attachment_url(case: Case) -> str:
     attachment = case.reports.get().attachments.get()
     return reverse("incidents:attachment", args=[case.pk, attachment.pk])
@@ -167,8 +171,8 @@ def test_case_page_shows_each_role_what_it_may_see(world: World, who: str) -> No
     assert (name in named_html) == expected.reporter_named
     assert (SECRET_ADDRESS in hidden_html) == expected.exact_place
     assert (LATITUDE in hidden_html) == expected.exact_place
-    assert world.hidden_case.city.name in hidden_html  # the city, for everyone
-    assert b"".join(attachment.streaming_content) == b"\xff\xd8\xffphoto"
+    assert str(world.hidden_case.city) in hidden_html  # the city, for everyone
+    assert body(attachment) == b"\xff\xd8\xffphoto"
     pk = world.hidden_case.pk
     assert (reverse("incidents:take", args=[pk]) in hidden_html) == expected.take
     assert (reverse("incidents:step", args=[pk, "verified"]) in hidden_html) == expected.handle
@@ -246,3 +250,28 @@ def test_actions_on_a_case_out_of_scope_are_not_found(world: World, who: str) ->
     world.hidden_case.refresh_from_db()
     assert world.hidden_case.owner_id is None
     assert AuditEntry.objects.filter(actor=user, action=AuditEntry.Action.DENIED).exists()
+
+
+def test_a_callers_name_is_withheld_like_any_reporters(world: World) -> None:
+    """A report taken by phone from someone outside the network: the coordinators see the
+    caller's name and phone, the police only with the caller's consent."""
+    coordinator = world.users["regional_in"]
+    draft = ReportDraft(
+        region=world.hidden_case.region,
+        city=CityFactory.create(region=world.hidden_case.region),
+        text="Звонок о драке",
+    )
+    report = report_submit(
+        draft=draft,
+        source=Source.PHONE,
+        user=coordinator,
+        reporter_name="Звонящая Гульнара",
+        reporter_phone="+79161234567",
+    )
+    url = reverse("incidents:case", args=[report.case_id])
+    seen_by_coordinator = _client(coordinator).get(url).content.decode()
+    assert "Звонящая Гульнара" in seen_by_coordinator and "+79161234567" in seen_by_coordinator
+    seen_by_police = _client(world.users["police_in"]).get(url).content.decode()
+    assert "Звонок о драке" in seen_by_police
+    assert "Звонящая Гульнара" not in seen_by_police and "+79161234567" not in seen_by_police
+    assert "name withheld" in seen_by_police

@@ -85,7 +85,9 @@ def test_the_escalation_plan_is_fixed_when_the_case_opens(net: Network) -> None:
 def test_a_configured_circle_replaces_the_directory_default(net: Network) -> None:
     CircleMember.objects.create(region=net.region, person=net.police, part="police")
     CircleMember.objects.create(
-        region=net.region, person=net.other_leader, part="community_leader",
+        region=net.region,
+        person=net.other_leader,
+        part="community_leader",
         community=net.other_community,
     )
     plain = net.report().case
@@ -157,14 +159,16 @@ def test_a_phone_report_keeps_the_callers_name_and_who_took_the_call(net: Networ
 
 def test_reports_of_the_same_place_and_time_join_one_case(net: Network) -> None:
     first = net.report(text="Ссора у рынка", communities=[net.community])
-    second = net.report(text="Драка, есть раненые", hurt=Report.Hurt.YES,
-                        communities=[net.other_community])
+    second = net.report(
+        text="Драка, есть раненые", hurt=Report.Hurt.YES, communities=[net.other_community]
+    )
     case = first.case
     assert second.case_id == case.pk
     case.refresh_from_db()
     assert case.severity == second.severity > first.severity  # a graver report raises it
     assert set(case.communities.values_list("pk", flat=True)) == {
-        net.community.pk, net.other_community.pk,
+        net.community.pk,
+        net.other_community.pk,
     }
     assert case.entries.filter(kind=CaseEntry.Kind.REPORT).count() == 1
 
@@ -190,8 +194,14 @@ def test_shared_locations_link_within_the_distance(net: Network) -> None:
     ("text", "hurt", "crowd", "when", "category", "severity"),
     [
         ("Соседи поругались из-за парковки", "no", "few", "past", "everyday_dispute", 1),
-        ("Говорят, в субботу будет сход против приезжих", "unknown", "unknown", "expected",
-         "mass_gathering", 2),
+        (
+            "Говорят, в субботу будет сход против приезжих",
+            "unknown",
+            "unknown",
+            "expected",
+            "mass_gathering",
+            2,
+        ),
         ("Массовая драка, есть раненые", "yes", "many", "now", "violence", 4),
         ("Угрожают поджечь магазин", "no", "few", "now", "threats", 2),
         ("Разбили окна в мечети", "no", "unknown", "past", "vandalism", 2),
@@ -248,13 +258,20 @@ def test_a_case_moves_through_its_states_with_a_timeline(net: Network) -> None:
     case_take(case=case, user=net.national_user)
     case_transition(case=case, to_state=S.VERIFIED, user=net.national_user, comment="Confirmed")
     case_transition(case=case, to_state=S.ACTION_TAKEN, user=net.national_user)
-    case_resolve(case=case, outcome="Talked to both sides", lesson="Call the police early",
-                 user=net.national_user)
+    case_resolve(
+        case=case,
+        outcome="Talked to both sides",
+        lesson="Call the police early",
+        user=net.national_user,
+    )
     case.refresh_from_db()
     assert (case.state, case.lesson) == (S.RESOLVED, "Call the police early")
     transitions = case.entries.filter(kind=CaseEntry.Kind.TRANSITION)
     assert [e.to_state for e in transitions] == [
-        S.ACKNOWLEDGED, S.VERIFIED, S.ACTION_TAKEN, S.RESOLVED,
+        S.ACKNOWLEDGED,
+        S.VERIFIED,
+        S.ACTION_TAKEN,
+        S.RESOLVED,
     ]
     assert {e.actor_user for e in transitions} == {net.national_user}
     events = [m.context["event"] for m in messages("incidents.reporter_update")]
@@ -336,3 +353,30 @@ def test_many_minor_reports_in_a_region_alert_its_coordinators_once(
     assert cluster.reports == 6
     told = {m.person_id for m in messages("incidents.cluster")}
     assert told == {net.coordinator.pk, net.national.pk}
+
+
+# --- what a viewer sees --------------------------------------------------------------------
+
+
+def test_a_voice_message_is_shown_only_to_those_who_may_know_the_reporter(net: Network) -> None:
+    from concord.accounts.scoping import scope_for
+    from concord.incidents.models import ReportAttachment
+    from concord.incidents.selectors import case_view, entry_actor_name
+    from concord.incidents.services import AttachmentDraft
+    from concord.testing.factories import UserFactory
+
+    drafts = [
+        AttachmentDraft(kind=ReportAttachment.Kind.VOICE, channel="telegram", file_id="v1"),
+        AttachmentDraft(kind=ReportAttachment.Kind.PHOTO, channel="telegram", file_id="p1"),
+    ]
+    case = net.report(attachments=drafts).case
+    police = UserFactory.create(role="police_liaison", person=net.police)
+
+    def kinds(scope_user: object) -> set[str]:
+        view = case_view(scope=scope_for(scope_user), case=case)  # type: ignore[arg-type]
+        return {a.kind for r in view.reports for a in r.attachments}
+
+    assert kinds(police) == {"photo"}
+    assert kinds(net.national_user) == {"photo", "voice"}
+    opened = case.entries.get(kind=CaseEntry.Kind.OPENED)
+    assert opened.actor_person == net.reporter and entry_actor_name(opened) == ""

@@ -362,6 +362,12 @@ def test_phone_report_needs_a_name_and_a_valid_phone(client: Client, web: Web) -
     errors = response.context["form"].errors
     assert "find them in the directory" in errors["reporter_name"][0]
     assert "not a valid phone number" in errors["reporter_phone"][0]
+    assert "text" not in errors
+    # Every problem at the first try: the form's and the service's.
+    response = client.post(reverse("incidents:phone"), {**data, "text": "", "region": ""})
+    assert {"reporter_name", "reporter_phone", "text", "region"} <= set(
+        response.context["form"].errors
+    )
     assert not Report.objects.exists()
 
 
@@ -379,7 +385,7 @@ def test_case_page_shows_the_case(client: Client, web: Web) -> None:
     assert f"Case № {case.pk}" in html
     assert "Драка у рынка" in html
     assert "ул. Баумана, 5" in html
-    assert web.net.reporter.full_name in html
+    assert str(web.net.reporter) in html  # the full name
     assert "Who was alerted" in html
     assert web.net.police.full_name in html  # an alerted circle member
     assert "History" in html and "case opened" in html
@@ -565,7 +571,7 @@ def test_attachment_is_served_through_the_case(
     assert url in html
     assert attachment.file.name not in html  # never the storage path
     response = client.get(url)
-    assert b"".join(response.streaming_content) == b"\xff\xd8\xffjpeg"
+    assert b"".join(response.streaming_content) == b"\xff\xd8\xffjpeg"  # type: ignore[attr-defined]
     assert response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"] == "private, no-store"
     assert "sandbox" in response["Content-Security-Policy"]
@@ -649,6 +655,12 @@ def test_circle_fill_from_directory(client: Client, web: Web) -> None:
     assert f"{added} people from the directory added." in texts(response)
     again = client.post(url, follow=True)
     assert "already in the circle" in texts(again)[0]
+
+
+@pytest.mark.parametrize("role", [User.Role.NGO_MEMBER, User.Role.POLICE_LIAISON])
+def test_circle_list_only_for_coordinators(client: Client, web: Web, role: str) -> None:
+    user = UserFactory.create(role=role, person=PersonFactory.create(region=web.net.region))
+    assert as_user(client, user).get(reverse("incidents:circles")).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["member", "police", "other_regional"])

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from concord.accounts.services import access_denied_record
+from concord.core.forms import ConfirmForm
 from concord.incidents import selectors, services
 from concord.incidents.forms import (
     CategoryForm,
@@ -33,6 +34,9 @@ from concord.incidents.selectors import CaseView
 from concord.incidents.views.common import apply_errors, person_of, scope_of, user_of
 
 S = Case.State
+# What a case action does once its form is right: one service call, with the viewer and what
+# they typed.
+Act = Callable[[HttpRequest, Case, dict[str, Any]], object]
 
 
 def _case_for(request: HttpRequest, pk: int, allowed: Callable[[CaseView], bool]) -> CaseView:
@@ -120,6 +124,58 @@ def case_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _perform(request, view, forms.Form(), call, done=done, title="")
 
 
+# --- the shape of the actions with a form ---------------------------------------------------
+
+
+def _act_on(
+    request: HttpRequest,
+    view: CaseView,
+    form: forms.Form,
+    act: Act,
+    *,
+    title: Any,
+    done: str,
+    warning: Any = "",
+) -> HttpResponse:
+    """The form is checked (else shown again with what was typed), then the service runs. A
+    form that must be confirmed (ConfirmForm) first shows a confirmation page with what was
+    typed and the `warning`; the second submit, with `confirmed`, does it, and "Change
+    something" goes back to the form."""
+    confirm = form if isinstance(form, ConfirmForm) else None
+    if not form.is_valid() or (confirm is not None and "edit" in request.POST):
+        return _form_page(request, view, form, title=title)
+    if confirm is not None and not confirm.is_confirmed:
+        context = {"case": view.case, "form": form, "title": title, "warning": warning}
+        return render(request, "incidents/case_confirm.html", context)
+
+    def call() -> object:
+        return act(request, view.case, form.cleaned_data)
+
+    return _perform(request, view, form, call, done=done, title=title)
+
+
+def _form_action(
+    form_class: type[forms.Form],
+    allowed: Callable[[CaseView], bool],
+    act: Act,
+    *,
+    title: Any,
+    done: Any,
+    warning: Any = "",
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The view of a case action with a form: a POST by a logged-in viewer who may open the
+    case (else a logged 404) and may do this to it (else a logged 403), then `_act_on`."""
+
+    @login_required
+    @require_POST
+    def action(request: HttpRequest, pk: int) -> HttpResponse:
+        view = _case_for(request, pk, allowed)
+        form = form_class(request.POST)
+        return _act_on(request, view, form, act, title=title, done=str(done), warning=warning)
+
+    return action
+
+
 # --- states ---------------------------------------------------------------------------------
 
 STEP_TITLES: dict[str, Any] = {
@@ -132,6 +188,21 @@ STEP_DONE: dict[str, Any] = {
 }
 
 
+def _transition(to_state: str) -> Act:
+    """Moving the case to `to_state`, with the form's comment."""
+
+    def act(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+        return services.case_transition(
+            case=case,
+            to_state=to_state,
+            user=user_of(request),
+            person=person_of(request),
+            comment=data["comment"],
+        )
+
+    return act
+
+
 @login_required
 @require_POST
 def case_step(request: HttpRequest, pk: int, to_state: str) -> HttpResponse:
@@ -140,152 +211,94 @@ def case_step(request: HttpRequest, pk: int, to_state: str) -> HttpResponse:
         raise Http404
     view = _case_for(request, pk, lambda v: to_state in v.allowed_transitions)
     form = TransitionForm(request.POST, prefix=to_state)
-    if not form.is_valid():
-        return _form_page(request, view, form, title=STEP_TITLES[to_state])
-
-    def call() -> object:
-        return services.case_transition(
-            case=view.case,
-            to_state=to_state,
-            user=user_of(request),
-            person=person_of(request),
-            comment=form.cleaned_data["comment"],
-        )
-
     done, title = str(STEP_DONE[to_state]), STEP_TITLES[to_state]
-    return _perform(request, view, form, call, done=done, title=title)
+    return _act_on(request, view, form, _transition(to_state), title=title, done=done)
 
 
-def _confirmed_flow(
-    request: HttpRequest,
-    view: CaseView,
-    form: InvalidateForm | ResolveForm,
-    call: Callable[[], object],
-    *,
-    title: Any,
-    warning: str,
-    done: str,
-) -> HttpResponse:
-    """First submit: the form is checked and a confirmation page shows what was typed;
-    the second, with `confirmed`, does it. "Change something" goes back to the form."""
-    if not form.is_valid() or "edit" in request.POST:
-        return _form_page(request, view, form, title=title)
-    if not form.is_confirmed:
-        context = {"case": view.case, "form": form, "title": title, "warning": warning}
-        return render(request, "incidents/case_confirm.html", context)
-    return _perform(request, view, form, call, done=done, title=title)
-
-
-@login_required
-@require_POST
-def case_invalidate(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: S.INVALIDATED in v.allowed_transitions)
-    form = InvalidateForm(request.POST)
-
-    def call() -> object:
-        return services.case_transition(
-            case=view.case,
-            to_state=S.INVALIDATED,
-            user=user_of(request),
-            person=person_of(request),
-            comment=form.cleaned_data["comment"],
-        )
-
-    warning = _(
+case_invalidate = _form_action(
+    InvalidateForm,
+    lambda v: S.INVALIDATED in v.allowed_transitions,
+    _transition(S.INVALIDATED),
+    title=gettext_lazy("Close as invalid"),
+    done=gettext_lazy("The case is closed as invalid."),
+    warning=gettext_lazy(
         "The case will be closed as not true or not for the network, and the reporters will "
         "be told. It can be reopened later."
+    ),
+)
+
+
+def _resolve(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+    return services.case_resolve(
+        case=case,
+        outcome=data["outcome"],
+        lesson=data.get("lesson") or "",
+        user=user_of(request),
+        person=person_of(request),
     )
-    done = _("The case is closed as invalid.")
-    title = gettext_lazy("Close as invalid")
-    return _confirmed_flow(request, view, form, call, title=title, warning=warning, done=done)
 
 
-@login_required
-@require_POST
-def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: S.RESOLVED in v.allowed_transitions)
-    form = ResolveForm(request.POST)
-
-    def call() -> object:
-        data = form.cleaned_data
-        return services.case_resolve(
-            case=view.case,
-            outcome=data["outcome"],
-            lesson=data.get("lesson") or "",
-            user=user_of(request),
-            person=person_of(request),
-        )
-
-    warning = _("The case will be closed as resolved, and the reporters will be told.")
-    done = _("The case is resolved. Thank you.")
-    title = gettext_lazy("Resolve the case")
-    return _confirmed_flow(request, view, form, call, title=title, warning=warning, done=done)
+case_resolve = _form_action(
+    ResolveForm,
+    lambda v: S.RESOLVED in v.allowed_transitions,
+    _resolve,
+    title=gettext_lazy("Resolve the case"),
+    done=gettext_lazy("The case is resolved. Thank you."),
+    warning=gettext_lazy("The case will be closed as resolved, and the reporters will be told."),
+)
 
 
-@login_required
-@require_POST
-def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: S.REOPENED in v.allowed_transitions)
-    form = ReopenForm(request.POST)
-    title = gettext_lazy("Reopen the case")
-    if not form.is_valid():
-        return _form_page(request, view, form, title=title)
-    reason = form.cleaned_data["reason"]
-    call = lambda: services.case_reopen(case=view.case, reason=reason, user=user_of(request))  # noqa: E731
-    return _perform(request, view, form, call, done=_("The case is open again."), title=title)
+def _reopen(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+    return services.case_reopen(case=case, reason=data["reason"], user=user_of(request))
+
+
+case_reopen = _form_action(
+    ReopenForm,
+    lambda v: S.REOPENED in v.allowed_transitions,
+    _reopen,
+    title=gettext_lazy("Reopen the case"),
+    done=gettext_lazy("The case is open again."),
+)
 
 
 # --- notes, severity, category -------------------------------------------------------------
 
 
-@login_required
-@require_POST
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: v.can_note)
-    form = NoteForm(request.POST)
-    title = gettext_lazy("Add a note")
-    if not form.is_valid():
-        return _form_page(request, view, form, title=title)
-
-    def call() -> object:
-        text = form.cleaned_data["text"]
-        user, person = user_of(request), person_of(request)
-        return services.case_note_add(case=view.case, text=text, user=user, person=person)
-
-    return _perform(request, view, form, call, done=_("The note is added."), title=title)
+def _note_add(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+    user, person = user_of(request), person_of(request)
+    return services.case_note_add(case=case, text=data["text"], user=user, person=person)
 
 
-@login_required
-@require_POST
-def case_severity(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: v.can_handle)
-    form = SeverityForm(request.POST)
-    title = gettext_lazy("Change the severity")
-    if not form.is_valid():
-        return _form_page(request, view, form, title=title)
-
-    def call() -> object:
-        data = form.cleaned_data
-        return services.case_severity_change(
-            case=view.case, severity=data["severity"], reason=data["reason"], user=user_of(request)
-        )
-
-    return _perform(request, view, form, call, done=_("The severity is changed."), title=title)
+def _severity_change(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+    return services.case_severity_change(
+        case=case, severity=data["severity"], reason=data["reason"], user=user_of(request)
+    )
 
 
-@login_required
-@require_POST
-def case_category(request: HttpRequest, pk: int) -> HttpResponse:
-    view = _case_for(request, pk, lambda v: v.can_handle)
-    form = CategoryForm(request.POST)
-    title = gettext_lazy("Change the category")
-    if not form.is_valid():
-        return _form_page(request, view, form, title=title)
+def _category_change(request: HttpRequest, case: Case, data: dict[str, Any]) -> object:
+    return services.case_category_change(
+        case=case, category=data["category"], reason=data["reason"], user=user_of(request)
+    )
 
-    def call() -> object:
-        data = form.cleaned_data
-        return services.case_category_change(
-            case=view.case, category=data["category"], reason=data["reason"], user=user_of(request)
-        )
 
-    return _perform(request, view, form, call, done=_("The category is changed."), title=title)
+case_note = _form_action(
+    NoteForm,
+    lambda v: v.can_note,
+    _note_add,
+    title=gettext_lazy("Add a note"),
+    done=gettext_lazy("The note is added."),
+)
+case_severity = _form_action(
+    SeverityForm,
+    lambda v: v.can_handle,
+    _severity_change,
+    title=gettext_lazy("Change the severity"),
+    done=gettext_lazy("The severity is changed."),
+)
+case_category = _form_action(
+    CategoryForm,
+    lambda v: v.can_handle,
+    _category_change,
+    title=gettext_lazy("Change the category"),
+    done=gettext_lazy("The category is changed."),
+)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from concord.accounts.scoping import OutOfScope, Scope
 from concord.directory import selectors as directory_selectors
+from concord.directory.models import EthnicCommunity, Person
 from concord.directory.selectors import DirectoryQuery
 from concord.incidents import selectors, services
 from concord.incidents.forms import CircleMemberForm, SearchForm
@@ -42,6 +43,14 @@ def circle_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/circle_list.html", {"regions": regions})
 
 
+def _suggested(region: Region) -> list[tuple[Person, str, EthnicCommunity | None]]:
+    """The directory's suggestions, each with its part in words."""
+    return [
+        (person, str(CircleMember.Part(part).label), community)
+        for person, part, community in services.circle_defaults(region)
+    ]
+
+
 @login_required
 def circle_detail(request: HttpRequest, code: str) -> HttpResponse:
     region, scope = _handled_region(request, code)
@@ -55,7 +64,7 @@ def circle_detail(request: HttpRequest, code: str) -> HttpResponse:
         "region": region,
         "members": members,
         # Until the circle is set, the directory's suggestions are alerted (services.circles).
-        "defaults": [] if members else services.circle_defaults(region),
+        "defaults": [] if members else _suggested(region),
         "search": search,
         "found": found,
         "add_form": CircleMemberForm(scope=scope),

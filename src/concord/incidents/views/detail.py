@@ -25,10 +25,6 @@ from concord.incidents.selectors import CaseView
 from concord.incidents.views.common import local_time, scope_of
 
 S = Case.State
-# Timeline entries written for a report: their author is the reporter, whom the reports above
-# show or withhold, so the timeline does not name them again.
-REPORTER_ENTRIES = frozenset({CaseEntry.Kind.OPENED, CaseEntry.Kind.REPORT})
-
 # Shown in the browser; everything else (an SVG or HTML file above all) is downloaded.
 INLINE_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "audio/ogg", "audio/mpeg", "audio/mp4"}
@@ -61,21 +57,14 @@ def _change(entry: CaseEntry) -> str:
     return f"{_state_label(entry.from_state)} → {_state_label(entry.to_state)}"
 
 
-def _actor_name(entry: CaseEntry) -> str:
-    if entry.kind in REPORTER_ENTRIES:
-        return ""
-    if entry.actor_person is not None:
-        return entry.actor_person.full_name
-    if entry.actor_user is not None:
-        return entry.actor_user.get_full_name() or entry.actor_user.email
-    return ""
-
-
 def _timeline(view: CaseView) -> list[TimelineRow]:
     region = view.case.region
     return [
         TimelineRow(
-            entry=e, at=local_time(e.created_at, region), actor=_actor_name(e), change=_change(e)
+            entry=e,
+            at=local_time(e.created_at, region),
+            actor=selectors.entry_actor_name(e),
+            change=_change(e),
         )
         for e in view.timeline
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,6 +48,18 @@ def _context(form: ReportForm, *, finding: bool = False, **extra: Any) -> dict[s
     return {"form": form, "file_lost": file_lost, "finding": finding, **extra}
 
 
+def _report_problems_add(form: ReportForm) -> None:
+    """A form refused for one field also lists what the service would refuse, so that every
+    problem is shown at the first try."""
+    try:
+        services.report_validate(form.to_draft())
+    except ValidationError as error:
+        for name, problems in error.message_dict.items():
+            field = form.SERVICE_FIELDS.get(name, name)
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, problems)
+
+
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
@@ -64,6 +77,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
         )
         if report is not None:
             return _done(request, scope, report)
+    elif request.method == "POST":
+        _report_problems_add(form)
     return render(request, "incidents/report_form.html", _context(form))
 
 
@@ -72,6 +87,22 @@ def _callers_found(scope: Scope, text: str) -> list[Person]:
         return []
     people = directory_selectors.person_search(scope=scope, query=DirectoryQuery(text=text))
     return list(people[:FOUND_MAX])
+
+
+def _phone_submit(request: HttpRequest, form: PhoneReportForm) -> Report | None:
+    data = form.cleaned_data
+    return attempt_on_form(
+        form,
+        lambda: services.report_submit(
+            draft=form.to_draft(),
+            source=Source.PHONE,
+            reporter=data.get("reporter"),
+            user=user_of(request),
+            reporter_name=data.get("reporter_name", ""),
+            reporter_phone=data.get("reporter_phone", ""),
+        ),
+        PhoneReportForm.SERVICE_FIELDS,
+    )
 
 
 @login_required
@@ -88,21 +119,11 @@ def phone_report_create(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         form.errors.clear()
     elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        report = attempt_on_form(
-            form,
-            lambda: services.report_submit(
-                draft=form.to_draft(),
-                source=Source.PHONE,
-                reporter=data.get("reporter"),
-                user=user_of(request),
-                reporter_name=data.get("reporter_name", ""),
-                reporter_phone=data.get("reporter_phone", ""),
-            ),
-            PhoneReportForm.SERVICE_FIELDS,
-        )
+        report = _phone_submit(request, form)
         if report is not None:
             return _done(request, scope, report)
+    elif request.method == "POST":
+        _report_problems_add(form)
     context = _context(form, finding=finding, found=found)
     return render(request, "incidents/phone_form.html", context)
 

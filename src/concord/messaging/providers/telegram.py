@@ -34,6 +34,7 @@ from concord.messaging.providers.base import (
     SendResult,
     Undeliverable,
 )
+from concord.messaging.providers.files import FileTooLarge, download
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ _KEYBOARD_BUTTON_FIELDS = ("text", "request_location", "request_contact")
 # Bots may download files of up to 20 MB (getFile); larger ones are refused with this.
 FILE_MAX_BYTES = 20 * 1024 * 1024
 _FILE_TOO_BIG = "file is too big"
-
-
-class FileTooLarge(Rejected):
-    """A file the channel will not hand over (over 20 MB for a Telegram bot) or that is
-    larger than the caller accepts: no retry can fetch it."""
 
 
 class _RedactToken(logging.Filter):
@@ -261,40 +257,6 @@ class TelegramProvider:
         except httpx.TransportError as error:
             raise RetryLater(f"Telegram {method}: {type(error).__name__}") from None
         return _result_or_raise(method, response)
-
-
-def download(
-    url: str, *, max_bytes: int, what: str, headers: dict[str, str] | None = None
-) -> bytes:
-    """GET a file, refusing it as soon as it grows over `max_bytes` (never all in memory).
-    The URL may contain a token: errors never show it."""
-    timeout = float(settings.CONCORD_CHANNEL_TIMEOUT)
-    try:
-        with _client.stream("GET", url, headers=headers, timeout=timeout) as response:
-            if response.status_code != 200:
-                raise _download_error(what, response.status_code)
-            return _read_at_most(response, max_bytes, what)
-    except httpx.TimeoutException:
-        raise RetryLater(f"{what}: download timed out") from None
-    except httpx.TransportError as error:
-        raise RetryLater(f"{what}: {type(error).__name__}") from None
-
-
-def _read_at_most(response: httpx.Response, max_bytes: int, what: str) -> bytes:
-    chunks, total = [], 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > max_bytes:
-            raise FileTooLarge(f"{what}: larger than {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _download_error(what: str, status: int) -> Exception:
-    reason = f"{what}: download answered {status}"
-    if status == 429 or status >= 500:
-        return RetryLater(reason)
-    return Rejected(reason)  # 401/403/404: the link expired or the file is gone
 
 
 def _answer(response: httpx.Response) -> dict[str, Any]:

@@ -27,9 +27,7 @@ from concord.messaging.providers.base import (
     Undeliverable,
     WhatsAppTemplate,
 )
-
-# One download helper and one "too large" error for both chat channels.
-from concord.messaging.providers.telegram import FileTooLarge, download
+from concord.messaging.providers.files import FileTooLarge, download
 
 logger = logging.getLogger(__name__)
 

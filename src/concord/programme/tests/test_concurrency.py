@@ -6,40 +6,30 @@ Real concurrent transactions on separate connections: on PostgreSQL the event ro
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
-from django.db import connections
 
 from concord.accounts.models import User
 from concord.programme import services
 from concord.programme.models import Event, Registration
 from concord.programme.tests.conftest import person_in, plan_for
 from concord.regions.models import City
+from concord.testing.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def accept_together(registrations: list[Registration]) -> list[str]:
-    barrier = threading.Barrier(len(registrations))
-    outcomes: list[str] = []
-
-    def accept(registration: Registration) -> None:
+    def accept(registration: Registration) -> str:
         try:
-            barrier.wait(timeout=10)
             services.registration_accept(registration=registration, by=None)
-            outcomes.append("ok")
         except services.RegistrationError as error:
-            outcomes.append(error.code or "refused")
-        finally:
-            connections.close_all()
+            return error.code or "refused"
+        return "ok"
 
-    threads = [threading.Thread(target=accept, args=(r,)) for r in registrations]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    outcomes = run_together([functools.partial(accept, r) for r in registrations])
+    return [o if isinstance(o, str) else repr(o) for o in outcomes]
 
 
 @pytest.mark.parametrize("attempt", range(3))

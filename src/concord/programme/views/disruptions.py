@@ -15,8 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from concord.core.forms import ConfirmForm
 from concord.programme import selectors_views, services
-from concord.programme.forms import ConfirmForm, EventCancelForm, RelocateForm, SwitchFormatForm
+from concord.programme.forms import EventCancelForm, RelocateForm, SwitchFormatForm
 from concord.programme.models import Event
 from concord.programme.views.common import attempt, dry_run, event_url, managed_event, user_of
 from concord.programme.views.display import when

@@ -16,7 +16,6 @@ from concord.accounts.models import User
 from concord.incidents.models import Case, Report
 from concord.incidents.tests.network import Network, build_network
 from concord.testing.factories import UserFactory
-from tests.browser.conftest import browser  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
@@ -41,7 +40,7 @@ def people(settings: Any, tmp_path: Any) -> People:
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811 (the imported fixture)
+def phone(browser: Browser) -> Iterator[Page]:
     """A 360 px wide phone, in Russian (the default language)."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740},
