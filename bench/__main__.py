@@ -17,13 +17,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from bench.cache import ROOT, cache_key, postgres_key, sqlite_key
+from bench.databases import postgres_url, with_database
 from bench.report import print_report
 
 BENCH_DIR = ROOT / "var" / "bench"
-DEFAULT_POSTGRES = "postgres://concord:concord@127.0.0.1:5432/concord"
 
 
 @dataclass(frozen=True)
@@ -62,22 +62,10 @@ def _sizes(args: argparse.Namespace) -> list[tuple[str, int, int]]:
     ]
 
 
-def postgres_base_url() -> str:
-    """BENCH_POSTGRES_URL, else DATABASE_URL when it is PostgreSQL, else the local default."""
-    url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
 def postgres_targets(args: argparse.Namespace) -> list[Target]:
-    base = postgres_base_url()
     names = {"small": "concord_bench_small", "large": "concord_bench"}
     return [
-        Target("postgresql", label, with_database(base, names[label]), people, orgs)
+        Target("postgresql", label, postgres_url(names[label]), people, orgs)
         for label, people, orgs in _sizes(args)
     ]
 

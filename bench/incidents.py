@@ -38,15 +38,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.messaging import percentile, wait_until, with_database
+from bench.databases import BENCH_DIR, ROOT, bench_env, databases
+from bench.messaging import percentile, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
 SQLITE_PATH = BENCH_DIR / "incidents.sqlite3"
 POSTGRES_NAME = "concord_bench_inc"
-DEFAULT_POSTGRES = "postgres://concord:concord@127.0.0.1:5432/concord"
 FIRST_CHAT_ID = 700_000_000
 STARTUP_SECONDS = 60.0
 REAL_MINUTES = 10.0  # the issue's surge: 5,000 reports in ten minutes
@@ -141,61 +138,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- the parent: one child per database, then the table -------------------------------------
-
-
-def postgres_url() -> str:
-    url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = DEFAULT_POSTGRES
-    return with_database(url, POSTGRES_NAME)
-
-
-def reset_postgres(url: str) -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            with_database(url, "postgres"), autocommit=True, connect_timeout=5
-        ) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
-    except psycopg.Error as error:
-        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    return None
-
-
-def reset_sqlite() -> str:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{SQLITE_PATH}"
-
-
-def databases(backend: str) -> list[tuple[str, str]]:
-    chosen = []
-    if backend in ("all", "sqlite"):
-        chosen.append(("sqlite", reset_sqlite()))
-    if backend in ("all", "postgresql"):
-        url = postgres_url()
-        error = reset_postgres(url)
-        if error:
-            print(f"PostgreSQL skipped: {urlsplit(url).netloc} not usable ({error})", flush=True)
-        else:
-            chosen.append(("postgresql", url))
-    return chosen
-
-
-def bench_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="concord.settings",
-        CONCORD_VAR_DIR=str(BENCH_DIR / "home"),
-        PYTHONUNBUFFERED="1",
-        WHATSAPP_TOKEN="",
-        LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def run_child(label: str, url: str, argv: list[str]) -> Result | None:
@@ -309,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     results = [
         r
-        for label, url in databases(args.backend)
+        for label, url in databases(
+            args.backend, sqlite_path=SQLITE_PATH, postgres_name=POSTGRES_NAME
+        )
         if (r := run_child(label, url, child_argv(args)))
     ]
     if results:

@@ -29,13 +29,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+from bench.databases import BENCH_DIR, ROOT, bench_env, databases
+
 SQLITE_PATH = BENCH_DIR / "messaging.sqlite3"
 POSTGRES_NAME = "concord_bench_msg"
-DEFAULT_POSTGRES = "postgres://concord:concord@127.0.0.1:5432/concord"
 FIRST_CHAT_ID = 500_000_000
 STARTUP_SECONDS = 60.0
 # Targets from the issue: sustained rate against the limit, 429s provoked, pickup latency.
@@ -82,70 +80,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- the parent: one child per database, then the table -------------------------------------
-
-
-def postgres_url() -> str:
-    """BENCH_POSTGRES_URL, else DATABASE_URL when it is PostgreSQL, else the local default —
-    always with the benchmark's own database name."""
-    url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = DEFAULT_POSTGRES
-    return with_database(url, POSTGRES_NAME)
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def reset_postgres(url: str) -> str | None:
-    """A fresh, empty benchmark database; the error text when the server cannot be used."""
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            with_database(url, "postgres"), autocommit=True, connect_timeout=5
-        ) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
-    except psycopg.Error as error:
-        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    return None
-
-
-def reset_sqlite() -> str:
-    """A fresh file every run: a few seconds to migrate, and no state left from the last run."""
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{SQLITE_PATH}"
-
-
-def databases(backend: str) -> list[tuple[str, str]]:
-    chosen = []
-    if backend in ("all", "sqlite"):
-        chosen.append(("sqlite", reset_sqlite()))
-    if backend in ("all", "postgresql"):
-        url = postgres_url()
-        error = reset_postgres(url)
-        if error:
-            print(f"PostgreSQL skipped: {urlsplit(url).netloc} not usable ({error})", flush=True)
-        else:
-            chosen.append(("postgresql", url))
-    return chosen
-
-
-def bench_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="concord.settings",
-        CONCORD_VAR_DIR=str(BENCH_DIR / "home"),  # own secret key; never touches var/ itself
-        PYTHONUNBUFFERED="1",
-        WHATSAPP_TOKEN="",  # Telegram is the only channel measured
-        LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def run_child(label: str, url: str, args: argparse.Namespace) -> Result | None:
@@ -223,7 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.limit:g}/s, then {args.samples} single messages to an idle worker.",
         flush=True,
     )
-    results = [r for label, url in databases(args.backend) if (r := run_child(label, url, args))]
+    results = [
+        r
+        for label, url in databases(
+            args.backend, sqlite_path=SQLITE_PATH, postgres_name=POSTGRES_NAME
+        )
+        if (r := run_child(label, url, args))
+    ]
     if results:
         print()
         print_table(results)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.messaging import BENCH_DIR, ROOT, bench_env, postgres_url, with_database
+from bench.databases import BENCH_DIR, ROOT, bench_env, databases
 
 SQLITE_PATH = BENCH_DIR / "programme.sqlite3"
 POSTGRES_NAME = "concord_bench_prog"
@@ -36,41 +36,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def fresh_databases(backend: str) -> list[tuple[str, str]]:
-    chosen = []
-    if backend in ("all", "sqlite"):
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        chosen.append(("sqlite", f"sqlite:///{SQLITE_PATH}"))
-    if backend in ("all", "postgresql"):
-        url = with_database(postgres_url(), POSTGRES_NAME)
-        if _reset_postgres(url):
-            chosen.append(("postgresql", url))
-    return chosen
-
-
-def _reset_postgres(url: str) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(
-            with_database(url, "postgres"), autocommit=True, connect_timeout=5
-        ) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
-    except psycopg.Error as error:
-        print(f"PostgreSQL skipped: {str(error).strip()[:120]}", flush=True)
-        return False
-    return True
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
     results = [
-        r for label, url in fresh_databases(args.backend) if (r := run_child(label, url, args))
+        r
+        for label, url in databases(
+            args.backend, sqlite_path=SQLITE_PATH, postgres_name=POSTGRES_NAME
+        )
+        if (r := run_child(label, url, args))
     ]
     print_table(results)
     return 0
