@@ -28,7 +28,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import BENCH_DIR, ROOT, bench_env, databases
-from bench.messaging import percentile, wait_until
+from bench.messaging import Worker, percentile, wait_until
 
 SQLITE_PATH = BENCH_DIR / "incidents.sqlite3"
 POSTGRES_NAME = "concord_bench_inc"
@@ -287,7 +286,10 @@ def child_main(args: argparse.Namespace) -> int:
     network = Network.build(args)
     print(f"  built {args.regions} regions, {len(network.reporters):,} reporters", flush=True)
     limits = FakeLimits(per_second=args.limit, per_chat_seconds=1.0)
-    with FakeTelegram(limits=limits) as fake, Worker(fake, args.limit, connection.vendor) as worker:
+    with (
+        FakeTelegram(limits=limits) as fake,
+        Worker(fake, args.limit, connection.vendor, bench="incidents") as worker,
+    ):
         worker.wait_until_running()
         latencies = measure_alert_latency(fake, network, args, worker)
         print(f"  alert latency: {len(latencies)} samples", flush=True)
@@ -626,47 +628,6 @@ def measure_tension() -> dict[str, Any]:
         "tension_queries": len(queries.captured_queries),
         "tension_regions": len(tensions),
     }
-
-
-class Worker:
-    """One `concord worker` process pointed at the fake, limited to L messages/s."""
-
-    def __init__(self, fake: Any, limit: float, vendor: str) -> None:
-        self.log = BENCH_DIR / f"incidents-worker-{vendor}.log"
-        env = dict(os.environ)
-        env.update(
-            TELEGRAM_BOT_TOKEN=fake.token,
-            TELEGRAM_API_BASE_URL=fake.base_url,
-            TELEGRAM_LIMIT_PER_SECOND=f"{limit:g}",
-            TELEGRAM_LIMIT_PER_CHAT_SECONDS="1",
-        )
-        command = [sys.executable, "-m", "concord.manage", "worker", "--heartbeat", "1"]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    def __enter__(self) -> Worker:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STARTUP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def check(self) -> None:
-        if self.process.poll() is not None:
-            tail = self.log.read_text("utf-8", errors="replace")[-3000:]
-            raise RuntimeError(f"the worker exited ({self.process.returncode}):\n{tail}")
-
-    def wait_until_running(self) -> None:
-        from concord.core.models import WorkerHeartbeat
-
-        wait_until(WorkerHeartbeat.objects.exists, STARTUP_SECONDS, self.check, "worker start")
 
 
 if __name__ == "__main__":

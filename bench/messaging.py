@@ -260,8 +260,8 @@ def enqueue(chat_ids: list[int], tag: str) -> None:
 class Worker:
     """One `concord worker` process pointed at the fake, limited to L messages/s."""
 
-    def __init__(self, fake: Any, limit: float, vendor: str) -> None:
-        self.log = BENCH_DIR / f"messaging-worker-{vendor}.log"
+    def __init__(self, fake: Any, limit: float, vendor: str, *, bench: str = "messaging") -> None:
+        self.log = BENCH_DIR / f"{bench}-worker-{vendor}.log"
         env = dict(os.environ)
         env.update(
             TELEGRAM_BOT_TOKEN=fake.token,
